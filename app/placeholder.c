@@ -1,0 +1,1 @@
+void ks_app_placeholder(void) {}

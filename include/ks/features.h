@@ -1,0 +1,71 @@
+/* features.h - from a message to a hashed, signed, sparse feature vector.
+ *
+ * Chain (each stage testable alone): mail.h decodes raw mail into UTF-8
+ * segments; tokenize.h splits and normalises (ASCII case fold, utf8proc
+ * NFKC + case folding for non-ASCII runs); hash.h hashes every token, with
+ * the header field name as prefix for header tokens; bow.h counts hashed
+ * indices per message and turns counts into weights.
+ *
+ * The feature settings are saved inside every model, so validation and
+ * incremental training extract exactly what initial training did.
+ */
+#ifndef KS_FEATURES_H
+#define KS_FEATURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "status.h"
+#include "dataset.h"
+
+/* Feature families (bits of ks_feature_config.families). */
+enum {
+    KS_FEAT_WORDS = 1u << 0,     /* body word tokens */
+    KS_FEAT_HEADERS = 1u << 1,   /* header tokens prefixed "field:" */
+    KS_FEAT_BIGRAMS = 1u << 2,   /* adjacent word pairs */
+    KS_FEAT_CHARGRAMS = 1u << 3, /* byte n-grams over the first bytes */
+    KS_FEAT_URLS = 1u << 4,      /* URL hosts and their parent domains */
+    KS_FEAT_META = 1u << 5       /* length, charset, attachment, html hints */
+};
+
+enum { KS_WEIGHT_BINARY = 0, KS_WEIGHT_LOG = 1 };
+
+typedef struct {
+    uint32_t hash_bits;    /* 2^hash_bits buckets, 8..28 */
+    uint32_t seed;         /* hash seed */
+    uint32_t families;     /* KS_FEAT_* bits */
+    uint32_t ngram_n;      /* byte n-gram length, 2..8 */
+    uint32_t ngram_bytes;  /* byte n-grams over the first this many bytes */
+    uint32_t max_token;    /* longer tokens become a length token (bytes) */
+    uint32_t weighting;    /* KS_WEIGHT_BINARY or KS_WEIGHT_LOG (1+ln tf) */
+    uint32_t normalize;    /* 1: scale each vector to unit L2 length */
+} ks_feature_config;
+
+void ks_feature_config_default(ks_feature_config *c);
+/* KS_OK, or KS_ERR_USAGE naming the setting out of range. */
+ks_status ks_feature_config_check(const ks_feature_config *c);
+
+/* One non-zero coordinate (liblinear's feature_node). */
+typedef struct {
+    uint32_t index;   /* bucket, 0 .. 2^hash_bits - 1 */
+    float value;      /* signed weight */
+} ks_feature;
+
+/* A sparse vector, indices strictly ascending. Caller-owned; start at {0}. */
+typedef struct {
+    ks_feature *f;
+    uint32_t n;
+    uint32_t cap;
+} ks_fvec;
+
+void ks_fvec_free(ks_fvec *v);
+
+typedef struct ks_extractor ks_extractor;
+
+ks_status ks_extractor_new(ks_extractor **out /* OUT */,
+                           const ks_feature_config *c);
+/* Replaces *out with msg's features. Fails only on limits or memory. */
+ks_status ks_extract(ks_extractor *ex, const ks_message *msg,
+                     ks_fvec *out /* OUT */);
+void ks_extractor_free(ks_extractor *ex);   /* NULL is a no-op */
+
+#endif

@@ -1,0 +1,29 @@
+/* fileio.h - atomic file output and small file helpers.
+ *
+ * ks_write_atomic() is how every model and metrics file is written: the
+ * bytes go to a temporary file in the same folder (".name.tmp.XXXXXX"),
+ * which is fsync'ed, closed, and renamed over `path`, then the folder is
+ * fsync'ed. A crash or a full disk at any point leaves the old file (or no
+ * file), never a partial one; on failure the temporary file is removed.
+ */
+#ifndef KS_FILEIO_H
+#define KS_FILEIO_H
+
+#include <stddef.h>
+#include "status.h"
+
+ks_status ks_write_atomic(const char *path, const void *data, size_t len);
+
+/* Reads a whole file of at most max bytes into a fresh ks_malloc'ed buffer
+ * (NUL-terminated; caller frees with ks_free). */
+ks_status ks_read_file(const char *path, size_t max, char **data /* OUT */,
+                       size_t *len /* OUT */);
+
+/* Creates dir if missing (one level, mode 0755); an existing folder is fine.
+ * KS_ERR_WRITE when it cannot be created or is not a writable folder. */
+ks_status ks_ensure_dir(const char *dir);
+
+/* dir + "/" + name in a fresh ks_malloc'ed string. */
+char *ks_path_join(const char *dir, const char *name);
+
+#endif

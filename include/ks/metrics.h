@@ -1,0 +1,52 @@
+/* metrics.h - evaluation of scored messages: the example's metrics
+ * (accuracy, confusion matrix, sklearn classification_report) and what spam
+ * work needs (ROC AUC, log loss, spam recall at fixed false-positive rates).
+ *
+ * Keeps every (label, probability) pair: 12 bytes a message.
+ */
+#ifndef KS_METRICS_H
+#define KS_METRICS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "status.h"
+#include "json.h"
+
+typedef struct {
+    double precision, recall, f1;   /* 0.0 on zero division, as sklearn */
+    uint64_t support;
+} ks_class_report;
+
+typedef struct {
+    uint64_t tn, fp, fn, tp;        /* 1 = spam is the positive class */
+    double accuracy;
+    ks_class_report cls[2];         /* "0" (ham) and "1" (spam) */
+    ks_class_report macro, weighted;
+    double auc;                     /* ROC AUC, ties counted half */
+    double one_minus_auc_pct;       /* (1 - AUC) * 100 */
+    double log_loss;                /* mean, probabilities clipped 1e-15 */
+    double recall_at_fpr_001;       /* spam recall at 0.1 % ham flagged */
+    double recall_at_fpr_01;        /* spam recall at 1 % ham flagged */
+    double threshold;               /* decision threshold used */
+    uint64_t n;                     /* messages scored */
+} ks_metrics_summary;
+
+typedef struct ks_metrics ks_metrics;
+
+ks_status ks_metrics_new(ks_metrics **out /* OUT */);
+void ks_metrics_free(ks_metrics *m);   /* NULL is a no-op */
+ks_status ks_metrics_add(ks_metrics *m, int label, double prob);
+
+/* Predicted spam when prob >= threshold. Fails with KS_ERR_DATA when no
+ * message was added. AUC is NaN with one class only. */
+ks_status ks_metrics_compute(const ks_metrics *m, double threshold,
+                             ks_metrics_summary *out /* OUT */);
+
+/* Writes, into an object being built: "accuracy", "confusion_matrix"
+ * ([[TN,FP],[FN,TP]]), "classification_report" (sklearn output_dict
+ * shape: "0", "1", "accuracy", "macro avg", "weighted avg"), "roc_auc",
+ * "one_minus_auc_pct", "log_loss", "threshold", "spam_recall_at_fpr"
+ * ({"0.001": r, "0.01": r}). */
+void ks_metrics_write_json(const ks_metrics_summary *s, ks_json *j);
+
+#endif

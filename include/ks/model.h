@@ -1,0 +1,96 @@
+/* model.h - online logistic regression trained by FTRL-Proximal, and its
+ * versioned, checksummed model folder.
+ *
+ * Model: p(spam | x) = sigmoid(w . x + b). Training is FTRL-Proximal
+ * (McMahan et al. 2013): per-coordinate adaptive steps, L1 and L2. The
+ * optimiser state (z, n per bucket and for the bias) is saved, so training
+ * on A, saving, loading and training on B continues exactly like one run
+ * over A then B.
+ *
+ * Model folder (ks_model_save):
+ *   model.bin   binary: magic "KSPAMMDL", format version, endianness mark,
+ *               feature settings, training settings, threshold, history,
+ *               the non-zero optimiser state, CRC32 of everything before it;
+ *   model.json  the same settings and history for people (not read back).
+ * Both are written atomically (fileio.h). Nothing in either can run code.
+ */
+#ifndef KS_MODEL_H
+#define KS_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "status.h"
+#include "features.h"
+
+typedef struct {
+    double alpha;       /* FTRL learning rate (per-coordinate scale) */
+    double beta;        /* FTRL smoothing of the step, usually 1 */
+    double l1;          /* L1 strength (sparsity) */
+    double l2;          /* L2 strength */
+    uint32_t passes;    /* passes over the data in initial training */
+    uint64_t seed;      /* shuffle seed */
+    uint32_t balance;   /* 1: weight examples so each class of a training
+                           set counts equally (guards against class-mix
+                           shift between training sets) */
+} ks_train_config;
+
+void ks_train_config_default(ks_train_config *c);
+
+/* One training session, as recorded in the model's history. */
+typedef struct {
+    char mode[16];           /* "initial" or "incremental" */
+    char dataset[256];       /* dataset folder as given */
+    uint64_t dataset_bytes;  /* its size */
+    uint64_t messages[2];    /* examples used, by label (one pass) */
+    uint64_t skipped;        /* records skipped */
+    uint32_t passes;         /* passes made */
+    int64_t time;            /* Unix seconds when it ended */
+} ks_history_entry;
+
+typedef struct ks_model ks_model;
+
+ks_status ks_model_new(ks_model **out /* OUT */, const ks_feature_config *fc,
+                       const ks_train_config *tc);
+void ks_model_free(ks_model *m);   /* NULL is a no-op */
+
+const ks_feature_config *ks_model_features(const ks_model *m);
+const ks_train_config *ks_model_train_config(const ks_model *m);
+
+/* Margin w . x + b, and probability sigmoid(margin). */
+double ks_model_margin(const ks_model *m, const ks_fvec *x);
+double ks_model_predict(const ks_model *m, const ks_fvec *x);
+
+/* One FTRL-Proximal step on (x, label in {0,1}) with example weight
+ * (multiplies the gradient). Returns the log loss before the step. */
+double ks_model_learn(ks_model *m, const ks_fvec *x, int label,
+                      double weight);
+
+/* Decision threshold on the probability (default 0.5). */
+double ks_model_threshold(const ks_model *m);
+void ks_model_set_threshold(ks_model *m, double t);
+
+ks_status ks_model_add_history(ks_model *m, const ks_history_entry *h);
+size_t ks_model_history_count(const ks_model *m);
+const ks_history_entry *ks_model_history(const ks_model *m, size_t i);
+
+/* Examples trained on so far, by label, summed over the history. */
+uint64_t ks_model_seen(const ks_model *m, int label);
+
+/* CRC32 of model.bin as last loaded or saved (0 for a fresh model), and
+ * the checksum of the model this one was trained from (0 if none). */
+uint32_t ks_model_checksum(const ks_model *m);
+uint32_t ks_model_parent_checksum(const ks_model *m);
+
+/* Non-zero weights (for the summary in logs and model.json). */
+uint64_t ks_model_nonzero(const ks_model *m);
+
+/* Writes dir/model.bin and dir/model.json atomically; dir must exist.
+ * Sets the checksum; the parent checksum becomes the previous checksum. */
+ks_status ks_model_save(ks_model *m, const char *dir);
+
+/* Loads dir/model.bin. KS_ERR_MODEL with a detail naming the file and the
+ * problem: missing, wrong magic, other format version, other endianness,
+ * truncated, checksum mismatch, settings out of range. */
+ks_status ks_model_load(ks_model **out /* OUT */, const char *dir);
+
+#endif
