@@ -1,9 +1,17 @@
 /* json.h - a small streaming JSON writer into a ks_buf.
  *
- * Keeps a nesting stack and inserts commas; numbers print with %.17g in
- * the C locale (NaN and infinities print as null). Strings are escaped
- * (UTF-8 passed through, control characters as \u00XX, invalid UTF-8 as
- * U+FFFD).
+ * Keeps a nesting stack and inserts commas. Numbers print in the C locale
+ * as the shortest of %.15g, %.16g, %.17g that reads back as the same double
+ * (0.99, not 0.98999999999999999); NaN and infinities print as null. The
+ * programs never call setlocale(LC_NUMERIC, ""), so printf's decimal point
+ * is always '.'. Strings are escaped: '"', '\' and control characters
+ * (\n, \t, ... or \u00XX), valid UTF-8 passed through, each byte of invalid
+ * UTF-8 (stray continuation, overlong form, surrogate, > U+10FFFF,
+ * truncated sequence) written as U+FFFD.
+ * Misuse (a value without a key inside an object, a key inside an array,
+ * nesting past KS_JSON_MAX_DEPTH, ks_json_end with nothing open) sets the
+ * status to KS_ERR_USAGE; after the first failure every call does nothing.
+ * Set j.pretty = 1 after ks_json_init for output indented by 2 spaces.
  *     ks_json j; ks_json_init(&j, &buf);
  *     ks_json_begin_object(&j); ks_json_key(&j, "accuracy");
  *     ks_json_double(&j, 0.99); ks_json_end(&j);
@@ -22,6 +30,8 @@ typedef struct {
     ks_buf *out;                        /* where text goes */
     int depth;                          /* open containers */
     bool first[KS_JSON_MAX_DEPTH];      /* no element yet at this depth */
+    bool in_object[KS_JSON_MAX_DEPTH];  /* container at depth d+1 is an
+                                           object (else an array) */
     bool after_key;                     /* a key was written, value next */
     int pretty;                         /* indent with 2 spaces */
     ks_status err;                      /* first failure, sticky */

@@ -1,0 +1,224 @@
+/* fileio.c - atomic file output and small file helpers.
+ *
+ * ks_write_atomic() follows the classic recipe (see fileio.h): a temporary
+ * file created with mkstemp() beside the target, so the final rename() is
+ * within one file system and therefore atomic; fsync() of the data before
+ * the rename, so the new name never points at blocks that are not on disk
+ * yet; fsync() of the folder after it, so the rename itself survives a
+ * crash. Every failure unlinks the temporary file and leaves `path` as it
+ * was.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "ks/alloc.h"
+#include "ks/fileio.h"
+
+/* strerror() with the wording users search for when the disk is full. */
+static const char *errtext(int e)
+{
+    return e == ENOSPC ? "disk full" : strerror(e);
+}
+
+/* Splits path into its folder ("." when it has none) and base name, both
+ * fresh ks_malloc'ed strings. */
+static ks_status split_path(const char *path, char **dir, char **base)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash) {
+        *dir = ks_strdup(".");
+        *base = ks_strdup(path);
+    } else {
+        *dir = slash == path ? ks_strdup("/")
+                             : ks_strndup(path, (size_t)(slash - path));
+        *base = ks_strdup(slash + 1);
+    }
+    if (!*dir || !*base) {
+        ks_free(*dir);
+        ks_free(*base);
+        *dir = *base = NULL;
+        return ks_fail(KS_ERR_NOMEM, "out of memory writing %s", path);
+    }
+    return KS_OK;
+}
+
+/* Writes all of data to fd, retrying short writes and EINTR. 0 or errno. */
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        if (n == 0)
+            return EIO;   /* no progress and no error: do not spin */
+        p += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+/* Makes the rename durable. Some file systems refuse fsync on a folder
+ * (EINVAL); the data itself is already on disk then, so that is not an
+ * error worth failing a save for. */
+static int fsync_dir(const char *dir)
+{
+    int e = 0;
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return errno;
+    if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
+        e = errno;
+    close(fd);
+    return e;
+}
+
+/* Fills tmp with the data, syncs and closes it. Returns 0 or errno; the
+ * fd is closed either way. */
+static int fill_temp(int fd, const void *data, size_t len)
+{
+    int e = write_all(fd, data, len);
+    if (!e && fsync(fd) != 0)
+        e = errno;
+    if (close(fd) != 0 && !e)
+        e = errno;   /* NFS and quotas report late errors at close */
+    return e;
+}
+
+ks_status ks_write_atomic(const char *path, const void *data, size_t len)
+{
+    char *dir = NULL, *base = NULL, *tmp = NULL;
+    ks_status st = split_path(path, &dir, &base);
+    int fd, e;
+    if (st != KS_OK)
+        return st;
+    tmp = ks_malloc(strlen(dir) + strlen(base) + 16);
+    if (!tmp) {
+        st = ks_fail(KS_ERR_NOMEM, "out of memory writing %s", path);
+        goto out;
+    }
+    sprintf(tmp, "%s/.%s.tmp.XXXXXX", dir, base);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        st = ks_fail(KS_ERR_WRITE, "%s: cannot create a temporary file: %s",
+                     path, errtext(errno));
+        goto out;
+    }
+    (void)fchmod(fd, 0644);   /* mkstemp makes 0600; models are shared */
+    e = fill_temp(fd, data, len);
+    if (!e && rename(tmp, path) != 0)
+        e = errno;
+    if (e) {
+        unlink(tmp);
+        st = ks_fail(KS_ERR_WRITE, "%s: %s", path, errtext(e));
+        goto out;
+    }
+    e = fsync_dir(dir);
+    if (e)
+        st = ks_fail(KS_ERR_WRITE, "%s: cannot sync folder %s: %s", path, dir,
+                     errtext(e));
+out:
+    ks_free(dir);
+    ks_free(base);
+    ks_free(tmp);
+    return st;
+}
+
+/* Reads fd to the end into a buffer of at most max bytes. */
+static ks_status read_fd(int fd, const char *path, size_t max, char **data,
+                         size_t *len)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = ks_malloc(cap + 1);
+    if (!buf)
+        return ks_fail(KS_ERR_NOMEM, "out of memory reading %s", path);
+    for (;;) {
+        ssize_t r;
+        if (n == cap) {
+            char *nb;
+            if (cap > max) {
+                ks_free(buf);
+                return ks_fail(KS_ERR_LIMIT, "%s: larger than %zu bytes",
+                               path, max);
+            }
+            cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+            nb = ks_realloc(buf, cap + 1);
+            if (!nb) {
+                ks_free(buf);
+                return ks_fail(KS_ERR_NOMEM, "out of memory reading %s", path);
+            }
+            buf = nb;
+        }
+        r = read(fd, buf + n, cap - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            ks_free(buf);
+            return ks_fail(KS_ERR_IO, "%s: %s", path, strerror(e));
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    if (n > max) {
+        ks_free(buf);
+        return ks_fail(KS_ERR_LIMIT, "%s: larger than %zu bytes", path, max);
+    }
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return KS_OK;
+}
+
+ks_status ks_read_file(const char *path, size_t max, char **data, size_t *len)
+{
+    ks_status st;
+    int fd;
+    *data = NULL;
+    *len = 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return ks_fail(KS_ERR_IO, "%s: %s", path, strerror(errno));
+    st = read_fd(fd, path, max, data, len);
+    close(fd);
+    return st;
+}
+
+ks_status ks_ensure_dir(const char *dir)
+{
+    struct stat sb;
+    if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+        return ks_fail(KS_ERR_WRITE, "%s: cannot create folder: %s", dir,
+                       errtext(errno));
+    if (stat(dir, &sb) != 0)
+        return ks_fail(KS_ERR_WRITE, "%s: %s", dir, strerror(errno));
+    if (!S_ISDIR(sb.st_mode))
+        return ks_fail(KS_ERR_WRITE, "%s: exists and is not a folder", dir);
+    if (access(dir, W_OK | X_OK) != 0)
+        return ks_fail(KS_ERR_WRITE, "%s: folder is not writable: %s", dir,
+                       strerror(errno));
+    return KS_OK;
+}
+
+char *ks_path_join(const char *dir, const char *name)
+{
+    size_t dl = strlen(dir), nl = strlen(name);
+    int slash = dl > 0 && dir[dl - 1] != '/';
+    char *p = ks_malloc(dl + (size_t)slash + nl + 1);
+    if (!p)
+        return NULL;
+    memcpy(p, dir, dl);
+    if (slash)
+        p[dl] = '/';
+    memcpy(p + dl + slash, name, nl + 1);
+    return p;
+}
