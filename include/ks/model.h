@@ -84,6 +84,12 @@ uint32_t ks_model_parent_checksum(const ks_model *m);
 /* Non-zero weights (for the summary in logs and model.json). */
 uint64_t ks_model_nonzero(const ks_model *m);
 
+/* KS_OK when features c are the ones the model was trained with (what
+ * incremental training must extract); else KS_ERR_MODEL with a detail
+ * naming the first setting that differs and both values. */
+ks_status ks_model_check_compatible(const ks_model *m,
+                                    const ks_feature_config *c);
+
 /* Writes dir/model.bin and dir/model.json atomically; dir must exist.
  * Sets the checksum; the parent checksum becomes the previous checksum. */
 ks_status ks_model_save(ks_model *m, const char *dir);

@@ -1,0 +1,292 @@
+/* model.c - logistic regression trained online by FTRL-Proximal.
+ *
+ * Reference: H. B. McMahan et al., "Ad Click Prediction: a View from the
+ * Trenches", KDD 2013, Algorithm 1 (per-coordinate FTRL-Proximal).
+ *
+ * Model:  p = sigmoid(m),  m = sum_i w_i x_i + w_b,
+ *         with m clipped to [-35, 35] so exp() never overflows and p stays
+ *         strictly inside (0, 1).
+ * Loss:   logistic (log) loss  l(p, y) = -y log p - (1 - y) log(1 - p),
+ *         y in {0, 1}; an example of weight c contributes c * l.
+ * Gradient of c * l with respect to w_i:  g_i = (p - y) * x_i * c.
+ *
+ * State per coordinate: z_i and n_i (float32, 2^hash_bits of each; the
+ * bias keeps its own z_b, n_b as double). Weights are never stored; they
+ * are computed lazily from the state whenever a coordinate is touched:
+ *
+ *   w_i = 0                                          if |z_i| <= l1
+ *   w_i = -(z_i - sgn(z_i) l1) / ((beta + sqrt(n_i)) / alpha + l2)  else
+ *
+ * Update, for every coordinate i with x_i != 0 (and for the bias, x_b = 1):
+ *
+ *   sigma_i = (sqrt(n_i + g_i^2) - sqrt(n_i)) / alpha
+ *   z_i    += g_i - sigma_i w_i
+ *   n_i    += g_i^2
+ *
+ * Learning-rate schedule: the per-coordinate step is
+ *   eta_i = alpha / (beta + sqrt(n_i)),
+ * AdaGrad-like: it shrinks as squared gradients accumulate on that
+ * coordinate, so rare tokens keep learning fast while frequent ones settle;
+ * beta keeps the first steps finite.
+ * Regularisation: l1 (the |z_i| <= l1 cut) gives exact zeros, i.e. a sparse
+ * model; l2 adds to the denominator, shrinking weights. Both are applied in
+ * closed form at every evaluation (the "proximal" part), not as gradient
+ * terms. The bias has neither (l1 = l2 = 0 for it): it is not a feature
+ * and shrinking it only biases the prior.
+ *
+ * Arithmetic is in double; z_i, n_i are rounded to float32 when stored.
+ * The same sequence of examples therefore gives bit-identical state, and a
+ * saved and reloaded model (which stores z, n exactly) continues exactly.
+ */
+#include <assert.h>
+#include <math.h>
+#include <string.h>
+#include "ks/alloc.h"
+#include "model_internal.h"
+
+#define MARGIN_CLIP 35.0
+
+/* The defaults, in one place: cross-validation tunes them. alpha 0.1 and
+ * beta 1 are the paper's usual starting point; l1 0 keeps every feature
+ * (hashed spam features are already compact); a tiny l2 only stops weights
+ * of features seen in one class alone from growing without bound. */
+void ks_train_config_default(ks_train_config *c)
+{
+    c->alpha = 0.1;
+    c->beta = 1.0;
+    c->l1 = 0.0;
+    c->l2 = 1e-6;
+    c->passes = 5;
+    c->seed = 1;
+    c->balance = 1;
+}
+
+ks_status ks_train_config_check(const ks_train_config *c)
+{
+    if (!(isfinite(c->alpha) && c->alpha > 0))
+        return ks_fail(KS_ERR_USAGE, "alpha must be a positive number");
+    if (!(isfinite(c->beta) && c->beta >= 0))
+        return ks_fail(KS_ERR_USAGE, "beta must be >= 0");
+    if (!(isfinite(c->l1) && c->l1 >= 0))
+        return ks_fail(KS_ERR_USAGE, "l1 must be >= 0");
+    if (!(isfinite(c->l2) && c->l2 >= 0))
+        return ks_fail(KS_ERR_USAGE, "l2 must be >= 0");
+    if (c->passes < 1 || c->passes > 1000)
+        return ks_fail(KS_ERR_USAGE, "passes must be 1..1000");
+    if (c->balance > 1)
+        return ks_fail(KS_ERR_USAGE, "balance must be 0 or 1");
+    return KS_OK;
+}
+
+ks_status ks_model_alloc(ks_model **out, const ks_feature_config *fc,
+                         const ks_train_config *tc)
+{
+    ks_model *m;
+    *out = NULL;
+    m = ks_calloc(1, sizeof *m);
+    if (!m)
+        return ks_fail(KS_ERR_NOMEM, "out of memory for the model");
+    m->fc = *fc;
+    m->tc = *tc;
+    m->dim = (uint32_t)1 << fc->hash_bits;
+    m->threshold = 0.5;
+    m->z = ks_calloc(m->dim, sizeof *m->z);
+    m->n = m->z ? ks_calloc(m->dim, sizeof *m->n) : NULL;
+    if (!m->n) {
+        ks_model_free(m);
+        return ks_fail(KS_ERR_NOMEM, "out of memory for a model of 2^%u "
+                       "coordinates", (unsigned)fc->hash_bits);
+    }
+    *out = m;
+    return KS_OK;
+}
+
+ks_status ks_model_new(ks_model **out, const ks_feature_config *fc,
+                       const ks_train_config *tc)
+{
+    ks_status st;
+    *out = NULL;
+    if ((st = ks_feature_config_check(fc)) != KS_OK)
+        return st;
+    if (fc->hash_bits < 1 || fc->hash_bits > 28)   /* dim fits in uint32 */
+        return ks_fail(KS_ERR_USAGE, "hash_bits must be 8..28");
+    if ((st = ks_train_config_check(tc)) != KS_OK)
+        return st;
+    return ks_model_alloc(out, fc, tc);
+}
+
+void ks_model_free(ks_model *m)
+{
+    if (!m)
+        return;
+    ks_free(m->z);
+    ks_free(m->n);
+    ks_free(m->hist);
+    ks_free(m);
+}
+
+const ks_feature_config *ks_model_features(const ks_model *m) { return &m->fc; }
+const ks_train_config *ks_model_train_config(const ks_model *m) { return &m->tc; }
+
+/* The lazy FTRL-Proximal weight of a coordinate with state (z, n). */
+static double ftrl_weight(const ks_train_config *tc, double z, double n,
+                          double l1, double l2)
+{
+    if (fabs(z) <= l1)
+        return 0.0;
+    return -(z - copysign(l1, z)) / ((tc->beta + sqrt(n)) / tc->alpha + l2);
+}
+
+static double bias_weight(const ks_model *m)
+{
+    return ftrl_weight(&m->tc, m->bias_z, m->bias_n, 0.0, 0.0);
+}
+
+static double coord_weight(const ks_model *m, uint32_t i)
+{
+    return ftrl_weight(&m->tc, m->z[i], m->n[i], m->tc.l1, m->tc.l2);
+}
+
+double ks_model_margin(const ks_model *m, const ks_fvec *x)
+{
+    double s = bias_weight(m);
+    for (uint32_t k = 0; k < x->n; k++) {
+        uint32_t i = x->f[k].index;
+        assert(i < m->dim);   /* extracted with this model's hash_bits */
+        if (i < m->dim)
+            s += coord_weight(m, i) * (double)x->f[k].value;
+    }
+    return s;
+}
+
+static double clip_margin(double s)
+{
+    if (!(s > -MARGIN_CLIP))   /* also maps NaN to the clip, not to NaN */
+        return s != s ? 0.0 : -MARGIN_CLIP;
+    return s > MARGIN_CLIP ? MARGIN_CLIP : s;
+}
+
+static double sigmoid(double s) { return 1.0 / (1.0 + exp(-clip_margin(s))); }
+
+double ks_model_predict(const ks_model *m, const ks_fvec *x)
+{
+    return sigmoid(ks_model_margin(m, x));
+}
+
+/* One FTRL update of a coordinate's (z, n) by gradient g at weight w. */
+static void ftrl_update(double alpha, double g, double w, double *z, double *n)
+{
+    double sigma = (sqrt(*n + g * g) - sqrt(*n)) / alpha;
+    *z += g - sigma * w;
+    *n += g * g;
+}
+
+double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
+{
+    double s = clip_margin(ks_model_margin(m, x));
+    double p = 1.0 / (1.0 + exp(-s));
+    double y = label ? 1.0 : 0.0;
+    double d = (p - y) * weight;   /* g_i = d * x_i */
+    /* log loss from the margin: log(1 + e^s) - y s, computed stably */
+    double loss = fmax(s, 0.0) + log1p(exp(-fabs(s))) - y * s;
+    double bz = m->bias_z, bn = m->bias_n;
+    ftrl_update(m->tc.alpha, d, bias_weight(m), &bz, &bn);
+    m->bias_z = bz;
+    m->bias_n = bn;
+    for (uint32_t k = 0; k < x->n; k++) {
+        uint32_t i = x->f[k].index;
+        double xi = x->f[k].value, z, n;
+        if (i >= m->dim || xi == 0.0 || !isfinite(xi))
+            continue;
+        z = m->z[i];
+        n = m->n[i];
+        ftrl_update(m->tc.alpha, d * xi, coord_weight(m, i), &z, &n);
+        m->z[i] = (float)z;
+        m->n[i] = (float)n;
+    }
+    return loss;
+}
+
+double ks_model_threshold(const ks_model *m) { return m->threshold; }
+void ks_model_set_threshold(ks_model *m, double t) { m->threshold = t; }
+
+ks_status ks_model_add_history(ks_model *m, const ks_history_entry *h)
+{
+    ks_history_entry *e;
+    if (m->nhist == m->cap_hist) {
+        size_t cap = m->cap_hist ? m->cap_hist * 2 : 4;
+        ks_history_entry *nh = ks_realloc(m->hist, cap * sizeof *nh);
+        if (!nh)
+            return ks_fail(KS_ERR_NOMEM, "out of memory for the model history");
+        m->hist = nh;
+        m->cap_hist = cap;
+    }
+    e = &m->hist[m->nhist++];
+    *e = *h;
+    e->mode[sizeof e->mode - 1] = '\0';
+    e->dataset[sizeof e->dataset - 1] = '\0';
+    return KS_OK;
+}
+
+size_t ks_model_history_count(const ks_model *m) { return m->nhist; }
+
+const ks_history_entry *ks_model_history(const ks_model *m, size_t i)
+{
+    return i < m->nhist ? &m->hist[i] : NULL;
+}
+
+uint64_t ks_model_seen(const ks_model *m, int label)
+{
+    uint64_t s = 0;
+    for (size_t i = 0; i < m->nhist; i++)
+        s += m->hist[i].messages[label ? 1 : 0];
+    return s;
+}
+
+uint32_t ks_model_checksum(const ks_model *m) { return m->checksum; }
+uint32_t ks_model_parent_checksum(const ks_model *m) { return m->parent; }
+
+uint64_t ks_model_nonzero(const ks_model *m)
+{
+    uint64_t c = 0;
+    double l1 = m->tc.l1;
+    for (uint32_t i = 0; i < m->dim; i++)
+        c += fabs((double)m->z[i]) > l1;
+    return c;
+}
+
+const ks_fc_field ks_model_fc_fields[KS_FC_NFIELDS] = {
+    {"hash_bits", offsetof(ks_feature_config, hash_bits)},
+    {"seed", offsetof(ks_feature_config, seed)},
+    {"families", offsetof(ks_feature_config, families)},
+    {"ngram_n", offsetof(ks_feature_config, ngram_n)},
+    {"ngram_bytes", offsetof(ks_feature_config, ngram_bytes)},
+    {"max_token", offsetof(ks_feature_config, max_token)},
+    {"weighting", offsetof(ks_feature_config, weighting)},
+    {"normalize", offsetof(ks_feature_config, normalize)},
+};
+
+uint32_t ks_model_fc_get(const ks_feature_config *c, int k)
+{
+    uint32_t v;
+    memcpy(&v, (const char *)c + ks_model_fc_fields[k].off, sizeof v);
+    return v;
+}
+
+void ks_model_fc_set(ks_feature_config *c, int k, uint32_t v)
+{
+    memcpy((char *)c + ks_model_fc_fields[k].off, &v, sizeof v);
+}
+
+ks_status ks_model_check_compatible(const ks_model *m,
+                                    const ks_feature_config *c)
+{
+    for (int k = 0; k < KS_FC_NFIELDS; k++) {
+        uint32_t a = ks_model_fc_get(&m->fc, k), b = ks_model_fc_get(c, k);
+        if (a != b)
+            return ks_fail(KS_ERR_MODEL, "feature setting %s differs: the "
+                           "model has %u, requested %u",
+                           ks_model_fc_fields[k].name, a, b);
+    }
+    return KS_OK;
+}

@@ -1,0 +1,50 @@
+/* model_internal.h - the ks_model struct, shared by model.c (training) and
+ * model_io.c (the model folder), and visible to the unit tests that check
+ * the optimiser state bit for bit. Not a public header: programs use
+ * include/ks/model.h only.
+ */
+#ifndef KS_MODEL_INTERNAL_H
+#define KS_MODEL_INTERNAL_H
+
+#include "ks/model.h"
+
+/* Model file format version written and read by this program. */
+#define KS_MODEL_FORMAT_VERSION 1u
+
+struct ks_model {
+    ks_feature_config fc;      /* feature settings (fixed for life) */
+    ks_train_config tc;        /* FTRL settings (fixed for life) */
+    uint32_t dim;              /* 2^fc.hash_bits coordinates */
+    float *z;                  /* FTRL z_i per coordinate, dim entries */
+    float *n;                  /* FTRL n_i (sum of squared gradients) */
+    double bias_z;             /* z of the unregularised bias coordinate */
+    double bias_n;             /* n of the bias coordinate */
+    double threshold;          /* decision threshold on p(spam) */
+    ks_history_entry *hist;    /* training sessions, oldest first */
+    size_t nhist;              /* entries in hist */
+    size_t cap_hist;           /* entries allocated */
+    uint32_t checksum;         /* CRC32 of model.bin last loaded/saved */
+    uint32_t parent;           /* checksum of the model this came from */
+};
+
+/* KS_OK, or KS_ERR_USAGE naming the training setting out of range. */
+ks_status ks_train_config_check(const ks_train_config *c);
+
+/* A model with zero state for fc/tc, without checking either (the loader
+ * checks them itself, with its own error code). */
+ks_status ks_model_alloc(ks_model **out, const ks_feature_config *fc,
+                         const ks_train_config *tc);
+
+/* The feature settings field by field, in file order: the binary file,
+ * model.json and ks_model_check_compatible all walk this one table, so a
+ * new setting cannot be forgotten in one of them. */
+#define KS_FC_NFIELDS 8
+typedef struct {
+    const char *name;   /* as in model.json and error details */
+    size_t off;         /* offsetof in ks_feature_config (a uint32_t) */
+} ks_fc_field;
+extern const ks_fc_field ks_model_fc_fields[KS_FC_NFIELDS];
+uint32_t ks_model_fc_get(const ks_feature_config *c, int k);
+void ks_model_fc_set(ks_feature_config *c, int k, uint32_t v);
+
+#endif

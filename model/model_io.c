@@ -1,0 +1,547 @@
+/* model_io.c - the model folder: model.bin (read back) and model.json (for
+ * people).
+ *
+ * model.bin, every integer and float little-endian, written field by field
+ * (never a struct dump, so padding and host byte order never reach disk):
+ *
+ *   off  size  field
+ *     0     8  magic "KSPAMMDL"
+ *     8     4  u32 format version (1)
+ *    12     4  u32 endianness mark 0x01020304 (bytes 04 03 02 01)
+ *    16    32  feature settings, u32 each: hash_bits seed families ngram_n
+ *              ngram_bytes max_token weighting normalize
+ *    48    48  training settings: f64 alpha, f64 beta, f64 l1, f64 l2,
+ *              u32 passes, u64 seed, u32 balance
+ *    96     8  f64 decision threshold
+ *   104     4  u32 parent checksum (CRC32 of the model.bin this came from)
+ *   108     4  u32 history count H
+ *   112 316*H  history entries: char mode[16], char dataset[256] (NUL
+ *              padded), u64 dataset_bytes, u64 messages[0], u64 messages[1],
+ *              u64 skipped, u32 passes, i64 time (Unix seconds)
+ *     .    16  f64 bias z, f64 bias n
+ *     .     8  u64 count N of stored coordinates
+ *     .  12*N  (u32 index, f32 z, f32 n), index strictly ascending; every
+ *              coordinate whose z or n is not zero (the rest is all zero:
+ *              a fresh coordinate, which makes the file sparse)
+ *     .     4  u32 CRC32 (zlib crc32) of every byte before it
+ *
+ * The CRC covers everything, so any flipped bit is caught; the loader still
+ * checks every count against the file size and every value against its
+ * range, because a CRC is no defence against a crafted file.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <zlib.h>
+#include "ks/alloc.h"
+#include "ks/buf.h"
+#include "ks/fileio.h"
+#include "ks/json.h"
+#include "model_internal.h"
+
+#define MAGIC "KSPAMMDL"
+#define ENDIAN_MARK 0x01020304u
+#define PREFIX_SIZE 112u          /* up to and including the history count */
+#define HIST_SIZE 316u            /* one history entry */
+#define TAIL_FIXED 24u            /* bias z, bias n, coordinate count */
+#define COORD_SIZE 12u            /* index, z, n */
+#define MIN_SIZE (PREFIX_SIZE + TAIL_FIXED + 4u)
+/* Bound on what the loader reads: every coordinate of the largest model
+ * plus 16 MiB for the header and about 50,000 history entries. */
+#define MAX_FILE (((size_t)1 << 28) * COORD_SIZE + ((size_t)16 << 20))
+
+/* ---- writing -------------------------------------------------------- */
+
+/* Appends to a buffer reserved in advance, so these cannot fail. */
+static void put_bytes(ks_buf *b, const void *p, size_t n)
+{
+    memcpy(b->data + b->len, p, n);
+    b->len += n;
+}
+
+static void put_u32(ks_buf *b, uint32_t v)
+{
+    unsigned char x[4] = {v & 0xFF, (v >> 8) & 0xFF, (v >> 16) & 0xFF, v >> 24};
+    put_bytes(b, x, 4);
+}
+
+static void put_u64(ks_buf *b, uint64_t v)
+{
+    put_u32(b, (uint32_t)v);
+    put_u32(b, (uint32_t)(v >> 32));
+}
+
+static void put_f64(ks_buf *b, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    put_u64(b, u);
+}
+
+static void put_f32(ks_buf *b, float v)
+{
+    uint32_t u;
+    memcpy(&u, &v, sizeof u);
+    put_u32(b, u);
+}
+
+static uint64_t stored_coords(const ks_model *m)
+{
+    uint64_t c = 0;
+    for (uint32_t i = 0; i < m->dim; i++)
+        c += m->z[i] != 0.0f || m->n[i] != 0.0f;
+    return c;
+}
+
+static void put_header(ks_buf *b, const ks_model *m)
+{
+    put_bytes(b, MAGIC, 8);
+    put_u32(b, KS_MODEL_FORMAT_VERSION);
+    put_u32(b, ENDIAN_MARK);
+    for (int k = 0; k < KS_FC_NFIELDS; k++)
+        put_u32(b, ks_model_fc_get(&m->fc, k));
+    put_f64(b, m->tc.alpha);
+    put_f64(b, m->tc.beta);
+    put_f64(b, m->tc.l1);
+    put_f64(b, m->tc.l2);
+    put_u32(b, m->tc.passes);
+    put_u64(b, m->tc.seed);
+    put_u32(b, m->tc.balance);
+    put_f64(b, m->threshold);
+    put_u32(b, m->checksum);   /* this model is the parent of the file */
+    put_u32(b, (uint32_t)m->nhist);
+}
+
+static void put_history(ks_buf *b, const ks_history_entry *h)
+{
+    char mode[16] = {0}, dataset[256] = {0};
+    memcpy(mode, h->mode, strnlen(h->mode, sizeof mode - 1));
+    memcpy(dataset, h->dataset, strnlen(h->dataset, sizeof dataset - 1));
+    put_bytes(b, mode, sizeof mode);
+    put_bytes(b, dataset, sizeof dataset);
+    put_u64(b, h->dataset_bytes);
+    put_u64(b, h->messages[0]);
+    put_u64(b, h->messages[1]);
+    put_u64(b, h->skipped);
+    put_u32(b, h->passes);
+    put_u64(b, (uint64_t)h->time);
+}
+
+/* The whole model.bin in b; *crc gets its checksum. */
+static ks_status build_bin(const ks_model *m, ks_buf *b, uint32_t *crc)
+{
+    uint64_t nnz = stored_coords(m);
+    size_t size = PREFIX_SIZE + m->nhist * HIST_SIZE + TAIL_FIXED +
+                  (size_t)nnz * COORD_SIZE + 4;
+    ks_status st = ks_buf_reserve(b, size);
+    if (st != KS_OK)
+        return st;
+    put_header(b, m);
+    for (size_t i = 0; i < m->nhist; i++)
+        put_history(b, &m->hist[i]);
+    put_f64(b, m->bias_z);
+    put_f64(b, m->bias_n);
+    put_u64(b, nnz);
+    for (uint32_t i = 0; i < m->dim; i++) {
+        if (m->z[i] == 0.0f && m->n[i] == 0.0f)
+            continue;
+        put_u32(b, i);
+        put_f32(b, m->z[i]);
+        put_f32(b, m->n[i]);
+    }
+    *crc = (uint32_t)crc32(0L, (const Bytef *)b->data, (uInt)b->len);
+    put_u32(b, *crc);
+    b->data[b->len] = '\0';
+    return KS_OK;
+}
+
+static void json_hex(ks_json *j, const char *key, uint32_t v)
+{
+    char hex[9];
+    snprintf(hex, sizeof hex, "%08x", v);
+    ks_json_key(j, key);
+    ks_json_string(j, hex);
+}
+
+static void json_time(ks_json *j, int64_t t)
+{
+    char iso[32];
+    struct tm tm;
+    time_t tt = (time_t)t;
+    if (!gmtime_r(&tt, &tm) ||
+        !strftime(iso, sizeof iso, "%Y-%m-%dT%H:%M:%SZ", &tm)) {
+        ks_json_null(j);
+        return;
+    }
+    ks_json_string(j, iso);
+}
+
+static void json_features(ks_json *j, const ks_feature_config *fc)
+{
+    static const char *fam[] = {"words", "headers", "bigrams", "chargrams",
+                                "urls", "meta"};
+    ks_json_begin_object(j);
+    for (int k = 0; k < KS_FC_NFIELDS; k++) {
+        ks_json_key(j, ks_model_fc_fields[k].name);
+        ks_json_uint(j, ks_model_fc_get(fc, k));
+    }
+    ks_json_key(j, "family_names");
+    ks_json_begin_array(j);
+    for (unsigned k = 0; k < sizeof fam / sizeof fam[0]; k++)
+        if (fc->families & (1u << k))
+            ks_json_string(j, fam[k]);
+    ks_json_end(j);
+    ks_json_end(j);
+}
+
+static void json_training(ks_json *j, const ks_train_config *tc)
+{
+    ks_json_begin_object(j);
+    ks_json_key(j, "alpha"); ks_json_double(j, tc->alpha);
+    ks_json_key(j, "beta"); ks_json_double(j, tc->beta);
+    ks_json_key(j, "l1"); ks_json_double(j, tc->l1);
+    ks_json_key(j, "l2"); ks_json_double(j, tc->l2);
+    ks_json_key(j, "passes"); ks_json_uint(j, tc->passes);
+    ks_json_key(j, "seed"); ks_json_uint(j, tc->seed);
+    ks_json_key(j, "balance"); ks_json_uint(j, tc->balance);
+    ks_json_end(j);
+}
+
+static void json_by_class(ks_json *j, const char *key, uint64_t ham,
+                          uint64_t spam)
+{
+    ks_json_key(j, key);
+    ks_json_begin_object(j);
+    ks_json_key(j, "ham"); ks_json_uint(j, ham);
+    ks_json_key(j, "spam"); ks_json_uint(j, spam);
+    ks_json_end(j);
+}
+
+static void json_history(ks_json *j, const ks_history_entry *h)
+{
+    ks_json_begin_object(j);
+    ks_json_key(j, "mode"); ks_json_string(j, h->mode);
+    ks_json_key(j, "dataset"); ks_json_string(j, h->dataset);
+    ks_json_key(j, "dataset_bytes"); ks_json_uint(j, h->dataset_bytes);
+    json_by_class(j, "messages", h->messages[0], h->messages[1]);
+    ks_json_key(j, "skipped"); ks_json_uint(j, h->skipped);
+    ks_json_key(j, "passes"); ks_json_uint(j, h->passes);
+    ks_json_key(j, "time"); json_time(j, h->time);
+    ks_json_end(j);
+}
+
+/* model.json for a model.bin with checksum crc. */
+static ks_status build_json(const ks_model *m, uint32_t crc, ks_buf *b)
+{
+    ks_json j;
+    ks_json_init(&j, b);
+    j.pretty = 1;
+    ks_json_begin_object(&j);
+    ks_json_key(&j, "format_version"); ks_json_uint(&j, KS_MODEL_FORMAT_VERSION);
+    json_hex(&j, "checksum", crc);
+    json_hex(&j, "parent_checksum", m->checksum);
+    ks_json_key(&j, "features"); json_features(&j, &m->fc);
+    ks_json_key(&j, "training"); json_training(&j, &m->tc);
+    ks_json_key(&j, "threshold"); ks_json_double(&j, m->threshold);
+    json_by_class(&j, "examples_seen", ks_model_seen(m, 0), ks_model_seen(m, 1));
+    ks_json_key(&j, "nonzero_weights"); ks_json_uint(&j, ks_model_nonzero(m));
+    ks_json_key(&j, "history");
+    ks_json_begin_array(&j);
+    for (size_t i = 0; i < m->nhist; i++)
+        json_history(&j, &m->hist[i]);
+    ks_json_end(&j);
+    ks_json_end(&j);
+    if (ks_json_status(&j) == KS_OK && ks_buf_putc(b, '\n') != KS_OK)
+        return KS_ERR_NOMEM;
+    return ks_json_status(&j);
+}
+
+/* Writes data to dir/name atomically. */
+static ks_status write_in(const char *dir, const char *name, const ks_buf *b)
+{
+    char *path = ks_path_join(dir, name);
+    ks_status st;
+    if (!path)
+        return ks_fail(KS_ERR_NOMEM, "out of memory saving the model");
+    st = ks_write_atomic(path, b->data, b->len);
+    ks_free(path);
+    return st;
+}
+
+ks_status ks_model_save(ks_model *m, const char *dir)
+{
+    ks_buf bin = {0}, js = {0};
+    uint32_t crc = 0;
+    ks_status st = build_bin(m, &bin, &crc);
+    if (st == KS_OK)
+        st = build_json(m, crc, &js);
+    if (st == KS_OK)
+        st = write_in(dir, "model.bin", &bin);
+    if (st == KS_OK)
+        st = write_in(dir, "model.json", &js);
+    if (st == KS_OK) {
+        m->parent = m->checksum;
+        m->checksum = crc;
+    }
+    ks_buf_free(&bin);
+    ks_buf_free(&js);
+    return st;
+}
+
+/* ---- reading -------------------------------------------------------- */
+
+/* A bounds-checked cursor over the file; the size checks in check_sizes()
+ * run first, so running past the end here is a bug, not bad input. */
+typedef struct {
+    const unsigned char *p;   /* file bytes */
+    size_t len;               /* bytes in the file */
+    size_t pos;               /* next byte to read */
+} reader;
+
+static uint32_t get_u32(reader *r)
+{
+    const unsigned char *q = r->p + r->pos;
+    r->pos += 4;
+    return (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
+           (uint32_t)q[3] << 24;
+}
+
+static uint64_t get_u64(reader *r)
+{
+    uint64_t lo = get_u32(r);
+    return lo | (uint64_t)get_u32(r) << 32;
+}
+
+static double get_f64(reader *r)
+{
+    uint64_t u = get_u64(r);
+    double v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+static float get_f32(reader *r)
+{
+    uint32_t u = get_u32(r);
+    float v;
+    memcpy(&v, &u, sizeof v);
+    return v;
+}
+
+static uint32_t u32_at(const unsigned char *p, size_t off)
+{
+    reader r = {p, off + 4, off};
+    return get_u32(&r);
+}
+
+/* Identity and integrity, in the order that gives the most useful message:
+ * a file of another kind or version is reported as such, not as corrupt. */
+static ks_status check_envelope(const char *path, const unsigned char *p,
+                                size_t len)
+{
+    uint32_t v, crc;
+    if (len < 16)
+        return ks_fail(KS_ERR_MODEL, "%s: too short to be a model (%zu bytes)",
+                       path, len);
+    if (memcmp(p, MAGIC, 8) != 0)
+        return ks_fail(KS_ERR_MODEL, "%s: not a ks model file", path);
+    v = u32_at(p, 8);
+    if (v != KS_MODEL_FORMAT_VERSION)
+        return ks_fail(KS_ERR_MODEL, "%s: format version %u, this program "
+                       "reads %u", path, v, KS_MODEL_FORMAT_VERSION);
+    if (u32_at(p, 12) != ENDIAN_MARK)
+        return ks_fail(KS_ERR_MODEL, "%s: other endianness (byte-order mark "
+                       "0x%08x, expected 0x%08x)", path, u32_at(p, 12),
+                       ENDIAN_MARK);
+    if (len < MIN_SIZE)
+        return ks_fail(KS_ERR_MODEL, "%s: truncated (%zu bytes)", path, len);
+    crc = (uint32_t)crc32(0L, p, (uInt)(len - 4));
+    if (crc != u32_at(p, len - 4))
+        return ks_fail(KS_ERR_MODEL, "%s: checksum mismatch: file is corrupt",
+                       path);
+    return KS_OK;
+}
+
+/* The declared history and coordinate counts must fill the file exactly. */
+static ks_status check_sizes(const char *path, const unsigned char *p,
+                             size_t len, uint64_t *nnz)
+{
+    uint64_t h = u32_at(p, PREFIX_SIZE - 4), tail, rest;
+    uint64_t body = len - 4;   /* without the CRC */
+    if (PREFIX_SIZE + h * HIST_SIZE + TAIL_FIXED > body)
+        return ks_fail(KS_ERR_MODEL, "%s: truncated: %llu history entries "
+                       "declared past the end", path, (unsigned long long)h);
+    tail = PREFIX_SIZE + h * HIST_SIZE;
+    {
+        reader r = {p, len, tail + 16};
+        *nnz = get_u64(&r);
+    }
+    rest = body - tail - TAIL_FIXED;
+    if (*nnz > rest / COORD_SIZE)
+        return ks_fail(KS_ERR_MODEL, "%s: truncated: %llu coordinates "
+                       "declared past the end", path, (unsigned long long)*nnz);
+    if (*nnz * COORD_SIZE != rest)
+        return ks_fail(KS_ERR_MODEL, "%s: unexpected bytes after the data",
+                       path);
+    return KS_OK;
+}
+
+/* Feature settings, training settings and threshold, checked. */
+static ks_status read_settings(const char *path, reader *r,
+                               ks_feature_config *fc, ks_train_config *tc,
+                               double *threshold)
+{
+    char why[512];
+    for (int k = 0; k < KS_FC_NFIELDS; k++)
+        ks_model_fc_set(fc, k, get_u32(r));
+    tc->alpha = get_f64(r);
+    tc->beta = get_f64(r);
+    tc->l1 = get_f64(r);
+    tc->l2 = get_f64(r);
+    tc->passes = get_u32(r);
+    tc->seed = get_u64(r);
+    tc->balance = get_u32(r);
+    *threshold = get_f64(r);
+    if (ks_feature_config_check(fc) != KS_OK || fc->hash_bits > 28) {
+        snprintf(why, sizeof why, "%s", ks_error_detail());
+        return ks_fail(KS_ERR_MODEL, "%s: feature settings out of range: %s",
+                       path, fc->hash_bits > 28 ? "hash_bits" : why);
+    }
+    if (ks_train_config_check(tc) != KS_OK) {
+        snprintf(why, sizeof why, "%s", ks_error_detail());
+        return ks_fail(KS_ERR_MODEL, "%s: training settings out of range: %s",
+                       path, why);
+    }
+    if (!(*threshold >= 0.0 && *threshold <= 1.0))
+        return ks_fail(KS_ERR_MODEL, "%s: threshold out of range", path);
+    return KS_OK;
+}
+
+static ks_status read_history(const char *path, reader *r, ks_model *m,
+                              uint32_t count)
+{
+    for (uint32_t i = 0; i < count; i++) {
+        ks_history_entry h;
+        ks_status st;
+        memcpy(h.mode, r->p + r->pos, sizeof h.mode);
+        memcpy(h.dataset, r->p + r->pos + sizeof h.mode, sizeof h.dataset);
+        r->pos += sizeof h.mode + sizeof h.dataset;
+        if (!memchr(h.mode, 0, sizeof h.mode) ||
+            !memchr(h.dataset, 0, sizeof h.dataset))
+            return ks_fail(KS_ERR_MODEL, "%s: history entry %u is not "
+                           "NUL-terminated", path, i);
+        h.dataset_bytes = get_u64(r);
+        h.messages[0] = get_u64(r);
+        h.messages[1] = get_u64(r);
+        h.skipped = get_u64(r);
+        h.passes = get_u32(r);
+        h.time = (int64_t)get_u64(r);
+        if ((st = ks_model_add_history(m, &h)) != KS_OK)
+            return st;
+    }
+    return KS_OK;
+}
+
+static bool good_state(double z, double n)
+{
+    return isfinite(z) && isfinite(n) && n >= 0.0;
+}
+
+static ks_status read_state(const char *path, reader *r, ks_model *m,
+                            uint64_t nnz)
+{
+    int64_t prev = -1;
+    m->bias_z = get_f64(r);
+    m->bias_n = get_f64(r);
+    if (!good_state(m->bias_z, m->bias_n))
+        return ks_fail(KS_ERR_MODEL, "%s: bias state is not finite", path);
+    r->pos += 8;   /* nnz, read by check_sizes */
+    for (uint64_t k = 0; k < nnz; k++) {
+        uint32_t i = get_u32(r);
+        float z = get_f32(r), n = get_f32(r);
+        if (i >= m->dim)
+            return ks_fail(KS_ERR_MODEL, "%s: coordinate index %u out of range "
+                           "(2^%u buckets)", path, i, (unsigned)m->fc.hash_bits);
+        if ((int64_t)i <= prev)
+            return ks_fail(KS_ERR_MODEL, "%s: coordinate index %u out of order",
+                           path, i);
+        if (!good_state(z, n))
+            return ks_fail(KS_ERR_MODEL, "%s: coordinate %u state is not "
+                           "finite", path, i);
+        m->z[i] = z;
+        m->n[i] = n;
+        prev = i;
+    }
+    return KS_OK;
+}
+
+/* Decodes a file that passed check_envelope into a new model. */
+static ks_status parse(const char *path, const unsigned char *p, size_t len,
+                       ks_model **out)
+{
+    reader r = {p, len, 16};
+    ks_feature_config fc;
+    ks_train_config tc;
+    double threshold;
+    uint32_t parent, count;
+    uint64_t nnz = 0;
+    ks_model *m = NULL;
+    ks_status st = check_sizes(path, p, len, &nnz);
+    if (st == KS_OK)
+        st = read_settings(path, &r, &fc, &tc, &threshold);
+    if (st == KS_OK)
+        st = ks_model_alloc(&m, &fc, &tc);
+    if (st != KS_OK)
+        return st;
+    parent = get_u32(&r);
+    count = get_u32(&r);
+    st = read_history(path, &r, m, count);
+    if (st == KS_OK)
+        st = read_state(path, &r, m, nnz);
+    if (st != KS_OK) {
+        ks_model_free(m);
+        return st;
+    }
+    m->threshold = threshold;
+    m->parent = parent;
+    m->checksum = u32_at(p, len - 4);
+    *out = m;
+    return KS_OK;
+}
+
+/* Reads path, turning "cannot read" into the model error it means here. */
+static ks_status read_model_file(const char *path, char **data, size_t *len)
+{
+    char why[512];
+    struct stat sb;
+    ks_status st;
+    if (stat(path, &sb) != 0 && errno == ENOENT)
+        return ks_fail(KS_ERR_MODEL, "%s: missing (no model file)", path);
+    st = ks_read_file(path, MAX_FILE, data, len);
+    if (st == KS_OK || st == KS_ERR_NOMEM)
+        return st;
+    snprintf(why, sizeof why, "%s", ks_error_detail());
+    return ks_fail(KS_ERR_MODEL, "cannot read the model: %s", why);
+}
+
+ks_status ks_model_load(ks_model **out, const char *dir)
+{
+    char *path, *data = NULL;
+    size_t len = 0;
+    ks_status st;
+    *out = NULL;
+    path = ks_path_join(dir, "model.bin");
+    if (!path)
+        return ks_fail(KS_ERR_NOMEM, "out of memory loading a model");
+    st = read_model_file(path, &data, &len);
+    if (st == KS_OK)
+        st = check_envelope(path, (const unsigned char *)data, len);
+    if (st == KS_OK)
+        st = parse(path, (const unsigned char *)data, len, out);
+    ks_free(data);
+    ks_free(path);
+    return st;
+}
