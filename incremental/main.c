@@ -1,1 +1,7 @@
-int main(void) { return 2; } /* placeholder until app/ lands */
+/* spam-update: incremental training (see app/app.h). */
+#include "app.h"
+
+int main(int argc, char **argv)
+{
+    return ks_app_main(KS_APP_UPDATE, argc, argv);
+}

@@ -1,0 +1,64 @@
+/* app.h - what spam-train, spam-update and spam-validate share: flags,
+ * logging to stderr, exit codes, and the training and scoring loops.
+ *
+ * The programs are thin: main() calls ks_app_main() with its mode.
+ *
+ * Exit codes (documented in the README and in --help):
+ *   0 success; 1 internal error (out of memory); 2 usage error;
+ *   3 input missing, unreadable or invalid; 4 model missing, corrupt or
+ *   incompatible; 5 cannot write an output; 6 dataset unusable (no
+ *   records, one class only, too many bad records, a limit exceeded).
+ */
+#ifndef KS_APP_H
+#define KS_APP_H
+
+#include "ks/dataset.h"
+#include "ks/features.h"
+#include "ks/model.h"
+
+typedef enum { KS_APP_TRAIN, KS_APP_UPDATE, KS_APP_VALIDATE } ks_app_mode;
+
+enum {
+    KS_EXIT_OK = 0, KS_EXIT_INTERNAL = 1, KS_EXIT_USAGE = 2, KS_EXIT_INPUT = 3,
+    KS_EXIT_MODEL = 4, KS_EXIT_WRITE = 5, KS_EXIT_DATA = 6
+};
+
+typedef struct {
+    ks_app_mode mode;
+    const char *prog;             /* program name for messages */
+    const char *dataset;          /* --dataset */
+    const char *model;            /* --model (update, validate) */
+    const char *save_to;          /* --save-to */
+    ks_dataset_opts ds;           /* --format, --max-message, ... */
+    ks_feature_config feat;       /* --hash-bits, --features, ... */
+    ks_train_config train;        /* --passes, --alpha, --l1, --l2, --seed */
+    unsigned train_set;           /* bits: which train flags were given */
+    double threshold;             /* --threshold, NaN = the model's */
+    double max_bad_fraction;      /* --max-bad-fraction */
+    unsigned shuffle_buffer;      /* --shuffle-buffer, messages */
+    int verbosity;                /* 0 quiet, 1 normal, 2 verbose */
+} ks_app_opts;
+
+/* Bits of train_set. */
+enum { KS_SET_PASSES = 1, KS_SET_ALPHA = 2, KS_SET_L1 = 4, KS_SET_L2 = 8,
+       KS_SET_SEED = 16, KS_SET_BALANCE = 32 };
+
+int ks_app_main(ks_app_mode mode, int argc, char **argv);
+
+/* Maps a library status to the exit code above. */
+int ks_app_exit_code(ks_status st);
+
+/* Logs to stderr as "prog: message" (library log hook). */
+void ks_app_log_init(const char *prog, int verbosity);
+
+/* The loops, after flags are parsed. Return an exit code; never exit. */
+int ks_app_train(const ks_app_opts *o);
+int ks_app_validate(const ks_app_opts *o);
+
+/* Opens the dataset, checks it holds usable records, logs what it found.
+ * Shared by the loops. */
+ks_status ks_app_open_dataset(const ks_app_opts *o, ks_dataset **ds /* OUT */);
+/* KS_ERR_DATA when skipped records exceed max_bad_fraction. */
+ks_status ks_app_check_bad(const ks_app_opts *o, const ks_dataset *ds);
+
+#endif

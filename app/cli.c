@@ -1,0 +1,305 @@
+/* cli.c - flags, help, version, logging and exit codes of the programs. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libxml/xmlversion.h>
+#include <utf8proc.h>
+#include <zlib.h>
+#include "app.h"
+#include "ks/html.h"
+
+static const char *log_prog = "ks";
+static int log_verbosity = 1;
+
+static void stderr_log(int level, const char *msg, void *ctx)
+{
+    static const char *const names[] = {"debug: ", "", "warning: ", "error: "};
+    if (level == KS_LOG_DEBUG && log_verbosity < 2)
+        return;
+    if (level == KS_LOG_INFO && log_verbosity < 1)
+        return;
+    fprintf(stderr, "%s: %s%s\n", log_prog, names[level & 3], msg);
+}
+
+void ks_app_log_init(const char *prog, int verbosity)
+{
+    log_prog = prog;
+    log_verbosity = verbosity;
+    ks_set_log_fn(stderr_log, NULL);
+}
+
+int ks_app_exit_code(ks_status st)
+{
+    switch (st) {
+    case KS_OK: case KS_DONE: return KS_EXIT_OK;
+    case KS_ERR_USAGE: return KS_EXIT_USAGE;
+    case KS_ERR_IO: case KS_ERR_FORMAT: return KS_EXIT_INPUT;
+    case KS_ERR_MODEL: return KS_EXIT_MODEL;
+    case KS_ERR_WRITE: return KS_EXIT_WRITE;
+    case KS_ERR_LIMIT: case KS_ERR_DATA: return KS_EXIT_DATA;
+    case KS_ERR_NOMEM: return KS_EXIT_INTERNAL;
+    }
+    return KS_EXIT_INTERNAL;
+}
+
+static const char *const prog_names[] = {"spam-train", "spam-update", "spam-validate"};
+
+static void usage(const ks_app_opts *o, FILE *f)
+{
+    static const char *const what[] = {
+        "Train a spam classifier from a labelled dataset (initial training).",
+        "Continue training a saved model on new labelled data (incremental).",
+        "Score a labelled dataset with a model and write metrics.json.",
+    };
+    fprintf(f, "Usage: %s [options]\n%s\n\n", o->prog, what[o->mode]);
+    fprintf(f,
+        "  --dataset DIR         dataset folder (default /in/dataset): *.csv,\n"
+        "                        ham/ and spam/ mail folders or mbox files, a TREC\n"
+        "                        index; any file may be .gz\n");
+    if (o->mode != KS_APP_TRAIN)
+        fprintf(f, "  --model DIR           model folder to read (default /in/model)\n");
+    fprintf(f, "  --save-to DIR         where to write %s (default %s)\n",
+            o->mode == KS_APP_VALIDATE ? "metrics.json and predictions.csv" : "model.bin and model.json",
+            o->mode == KS_APP_VALIDATE ? "/out/metrics" : "/out/model");
+    fprintf(f,
+        "  --format F            auto (default), csv, mail or trec\n"
+        "  --max-bad-fraction X  fail when more than X of the records are\n"
+        "                        unusable (default 0.1)\n"
+        "  --max-message BYTES   largest message or CSV field (default 64 MiB)\n");
+    if (o->mode == KS_APP_TRAIN)
+        fprintf(f,
+            "  --hash-bits B         2^B feature buckets, 8..28 (default 20)\n"
+            "  --features LIST       comma list of words,headers,bigrams,chargrams,\n"
+            "                        urls,meta (default words,headers,urls,meta)\n"
+            "  --weighting W         log (default) or binary\n");
+    if (o->mode != KS_APP_VALIDATE)
+        fprintf(f,
+            "  --passes N            passes over the data (default 5; update: the\n"
+            "                        model's)\n"
+            "  --alpha A, --l1 X, --l2 X   FTRL-Proximal learning rate and penalties\n"
+            "                        (spam-train only: an update keeps the model's)\n"
+            "  --seed S              shuffle seed (default 1)\n"
+            "  --balance MODE        none, prior (default: later datasets are\n"
+            "                        weighted to the class mix of the first), equal\n"
+            "  --shuffle-buffer N    messages mixed in memory (default 1024)\n");
+    else
+        fprintf(f, "  --threshold P         spam when probability >= P (default: the model's)\n");
+    fprintf(f,
+        "  -q, --quiet           errors only;  -v, --verbose  more detail\n"
+        "  -h, --help            this text;    -V, --version  versions in use\n\n"
+        "Exit status: 0 success, 1 internal error, 2 usage error, 3 input missing\n"
+        "or invalid, 4 model missing, corrupt or incompatible, 5 cannot write\n"
+        "output, 6 dataset unusable (no records, one class, too many bad records).\n");
+}
+
+static void version(const ks_app_opts *o)
+{
+    printf("%s (knitspam) %s\nkernel: scalar\nlibxml2 %s, utf8proc %s, zlib %s\n",
+           o->prog, KS_VERSION, LIBXML_DOTTED_VERSION, utf8proc_version(), zlibVersion());
+}
+
+static int parse_u64(const char *s, unsigned long long max, unsigned long long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s || *end || *s == '-' || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_double(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_features(const char *s, uint32_t *out)
+{
+    static const struct { const char *name; uint32_t bit; } fam[] = {
+        {"words", KS_FEAT_WORDS}, {"headers", KS_FEAT_HEADERS},
+        {"bigrams", KS_FEAT_BIGRAMS}, {"chargrams", KS_FEAT_CHARGRAMS},
+        {"urls", KS_FEAT_URLS}, {"meta", KS_FEAT_META}};
+    uint32_t bits = 0;
+    while (*s) {
+        size_t n = strcspn(s, ","), i;
+        for (i = 0; i < sizeof fam / sizeof *fam; i++)
+            if (strlen(fam[i].name) == n && !strncmp(s, fam[i].name, n))
+                break;
+        if (i == sizeof fam / sizeof *fam)
+            return -1;
+        bits |= fam[i].bit;
+        s += n + (s[n] == ',');
+    }
+    *out = bits;
+    return bits ? 0 : -1;
+}
+
+enum { O_DATASET = 256, O_MODEL, O_SAVE, O_FORMAT, O_BAD, O_MAXMSG, O_BITS,
+       O_FEATURES, O_WEIGHTING, O_PASSES, O_ALPHA, O_L1, O_L2, O_SEED,
+       O_BALANCE, O_SHUFFLE, O_THRESHOLD };
+
+/* Which modes accept a flag: bit 0 train, bit 1 update, bit 2 validate. */
+static const struct { int id; unsigned modes; } flag_modes[] = {
+    {O_MODEL, 6}, {O_BITS, 1}, {O_FEATURES, 1}, {O_WEIGHTING, 1},
+    {O_PASSES, 3}, {O_ALPHA, 1}, {O_L1, 1}, {O_L2, 1}, {O_SEED, 3},
+    {O_BALANCE, 3}, {O_SHUFFLE, 3}, {O_THRESHOLD, 4}};
+
+static int flag_allowed(int id, ks_app_mode mode)
+{
+    for (size_t i = 0; i < sizeof flag_modes / sizeof *flag_modes; i++)
+        if (flag_modes[i].id == id)
+            return (flag_modes[i].modes >> mode) & 1;
+    return 1;
+}
+
+static void defaults(ks_app_opts *o, ks_app_mode mode)
+{
+    memset(o, 0, sizeof *o);
+    o->mode = mode;
+    o->prog = prog_names[mode];
+    o->dataset = "/in/dataset";
+    o->model = "/in/model";
+    o->save_to = mode == KS_APP_VALIDATE ? "/out/metrics" : "/out/model";
+    ks_dataset_opts_default(&o->ds);
+    ks_feature_config_default(&o->feat);
+    ks_train_config_default(&o->train);
+    o->threshold = NAN;
+    o->max_bad_fraction = 0.1;
+    o->shuffle_buffer = 1024;
+    o->verbosity = 1;
+}
+
+/* Applies one flag's value; returns 0, or -1 for a bad value. */
+static int apply(ks_app_opts *o, int id, const char *v)
+{
+    unsigned long long u;
+    double d;
+    switch (id) {
+    case O_DATASET: o->dataset = v; return 0;
+    case O_MODEL: o->model = v; return 0;
+    case O_SAVE: o->save_to = v; return 0;
+    case O_FORMAT: return ks_format_parse(v, &o->ds.format) == KS_OK ? 0 : -1;
+    case O_BAD: return parse_double(v, 0, 1, &o->max_bad_fraction);
+    case O_MAXMSG:
+        if (parse_u64(v, 1ull << 40, &u) || u < 1024) return -1;
+        o->ds.max_message = o->ds.max_field = u; return 0;
+    case O_BITS:
+        if (parse_u64(v, 28, &u) || u < 8) return -1;
+        o->feat.hash_bits = (uint32_t)u; return 0;
+    case O_FEATURES: return parse_features(v, &o->feat.families);
+    case O_WEIGHTING:
+        if (!strcmp(v, "log")) o->feat.weighting = KS_WEIGHT_LOG;
+        else if (!strcmp(v, "binary")) o->feat.weighting = KS_WEIGHT_BINARY;
+        else return -1;
+        return 0;
+    case O_PASSES:
+        if (parse_u64(v, 1000, &u) || u < 1) return -1;
+        o->train.passes = (uint32_t)u; o->train_set |= KS_SET_PASSES; return 0;
+    case O_ALPHA:
+        if (parse_double(v, 1e-9, 1e6, &d)) return -1;
+        o->train.alpha = d; o->train_set |= KS_SET_ALPHA; return 0;
+    case O_L1:
+        if (parse_double(v, 0, 1e6, &d)) return -1;
+        o->train.l1 = d; o->train_set |= KS_SET_L1; return 0;
+    case O_L2:
+        if (parse_double(v, 0, 1e6, &d)) return -1;
+        o->train.l2 = d; o->train_set |= KS_SET_L2; return 0;
+    case O_SEED:
+        if (parse_u64(v, ~0ull, &u) || u == 0) return -1;
+        o->train.seed = u; o->train_set |= KS_SET_SEED; return 0;
+    case O_BALANCE:
+        if (!strcmp(v, "none")) o->train.balance = 0;
+        else if (!strcmp(v, "prior")) o->train.balance = 1;
+        else if (!strcmp(v, "equal")) o->train.balance = 2;
+        else return -1;
+        o->train_set |= KS_SET_BALANCE; return 0;
+    case O_SHUFFLE:
+        if (parse_u64(v, 1u << 20, &u) || u < 1) return -1;
+        o->shuffle_buffer = (unsigned)u; return 0;
+    case O_THRESHOLD: return parse_double(v, 0, 1, &o->threshold);
+    }
+    return -1;
+}
+
+static const struct option long_opts[] = {
+    {"dataset", required_argument, 0, O_DATASET},
+    {"model", required_argument, 0, O_MODEL},
+    {"save-to", required_argument, 0, O_SAVE},
+    {"format", required_argument, 0, O_FORMAT},
+    {"max-bad-fraction", required_argument, 0, O_BAD},
+    {"max-message", required_argument, 0, O_MAXMSG},
+    {"hash-bits", required_argument, 0, O_BITS},
+    {"features", required_argument, 0, O_FEATURES},
+    {"weighting", required_argument, 0, O_WEIGHTING},
+    {"passes", required_argument, 0, O_PASSES},
+    {"alpha", required_argument, 0, O_ALPHA},
+    {"l1", required_argument, 0, O_L1},
+    {"l2", required_argument, 0, O_L2},
+    {"seed", required_argument, 0, O_SEED},
+    {"balance", required_argument, 0, O_BALANCE},
+    {"shuffle-buffer", required_argument, 0, O_SHUFFLE},
+    {"threshold", required_argument, 0, O_THRESHOLD},
+    {"quiet", no_argument, 0, 'q'},
+    {"verbose", no_argument, 0, 'v'},
+    {"help", no_argument, 0, 'h'},
+    {"version", no_argument, 0, 'V'},
+    {0, 0, 0, 0}};
+
+/* Returns -1 to go on, else the exit code. */
+static int parse(ks_app_opts *o, int argc, char **argv)
+{
+    int c, idx;
+    opterr = 0;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":qvhV", long_opts, &idx)) != -1) {
+        const char *flag = argv[optind - 1];
+        if (c == 'h') { usage(o, stdout); return KS_EXIT_OK; }
+        if (c == 'V') { version(o); return KS_EXIT_OK; }
+        if (c == 'q') { o->verbosity = 0; continue; }
+        if (c == 'v') { o->verbosity = 2; continue; }
+        if (c == '?' || c == ':') {
+            fprintf(stderr, "%s: %s '%s' (see --help)\n", o->prog,
+                    c == ':' ? "missing value for" : "unknown option", flag);
+            return KS_EXIT_USAGE;
+        }
+        if (!flag_allowed(c, o->mode)) {
+            fprintf(stderr, "%s: option --%s does not apply to %s (see --help)\n",
+                    o->prog, long_opts[idx].name, o->prog);
+            return KS_EXIT_USAGE;
+        }
+        if (apply(o, c, optarg)) {
+            fprintf(stderr, "%s: invalid value '%s' for --%s (see --help)\n",
+                    o->prog, optarg, long_opts[idx].name);
+            return KS_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", o->prog, argv[optind]);
+        return KS_EXIT_USAGE;
+    }
+    return -1;
+}
+
+int ks_app_main(ks_app_mode mode, int argc, char **argv)
+{
+    ks_app_opts o;
+    int rc;
+    defaults(&o, mode);
+    if ((rc = parse(&o, argc, argv)) >= 0)
+        return rc;
+    ks_app_log_init(o.prog, o.verbosity);
+    ks_html_global_init();
+    rc = mode == KS_APP_VALIDATE ? ks_app_validate(&o) : ks_app_train(&o);
+    ks_html_global_cleanup();
+    return rc;
+}

@@ -1,1 +1,0 @@
-void ks_app_placeholder(void) {}

@@ -1,0 +1,257 @@
+/* train.c - initial and incremental training (spam-train, spam-update).
+ *
+ * Each pass streams the dataset (files in an order shuffled by seed+pass)
+ * through a bounded shuffle buffer: a message's vector enters a random
+ * slot and the vector it displaces is learned from. Memory is the buffer
+ * plus the model, whatever the dataset's size.
+ *
+ * Class-mix shift: the example's incremental set is 50 % spam against 15 %
+ * in the initial set; learning it as is drags the bias toward spam and
+ * flags ham. With --balance prior (default) the examples of a later set are
+ * weighted so that its classes have the proportions the model saw in its
+ * first set; the set still moves the weights, not the prior.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "app.h"
+#include "progress.h"
+#include "ks/alloc.h"
+#include "ks/fileio.h"
+
+typedef struct {
+    ks_fvec *vec;        /* slots */
+    int *label;
+    size_t cap, n;       /* capacity, filled slots */
+    uint64_t rng;        /* splitmix64 state */
+} shuffle_buf;
+
+static uint64_t splitmix64(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+typedef struct {
+    const ks_app_opts *o;
+    ks_model *m;
+    ks_extractor *ex;
+    shuffle_buf sb;
+    double weight[2];    /* example weight by label */
+    uint64_t seed;       /* shuffle seed (--seed, else the model's) */
+    unsigned balance;    /* 0 none, 1 prior, 2 equal */
+    double loss;         /* summed weighted log loss of the pass */
+    uint64_t learned;
+} trainer;
+
+static void learn(trainer *t, const ks_fvec *x, int label)
+{
+    t->loss += t->weight[label] * ks_model_learn(t->m, x, label, t->weight[label]);
+    t->learned++;
+}
+
+/* Puts msg's vector into the buffer; once the buffer is full, learns from
+ * the vector in a random slot first and reuses that slot. */
+static ks_status push(trainer *t, const ks_message *msg)
+{
+    shuffle_buf *b = &t->sb;
+    size_t slot = b->n;
+    ks_status st;
+
+    if (b->n == b->cap) {
+        slot = (size_t)(splitmix64(&b->rng) % b->cap);
+        learn(t, &b->vec[slot], b->label[slot]);
+    } else {
+        b->n++;
+    }
+    if ((st = ks_extract(t->ex, msg, &b->vec[slot])) != KS_OK) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", ks_error_detail());
+        return ks_fail(st, "%s: message %s: %s", msg->file, msg->id, why);
+    }
+    b->label[slot] = msg->label;
+    return KS_OK;
+}
+
+/* Learns from what is left in the buffer, in random order. */
+static void drain(trainer *t)
+{
+    shuffle_buf *b = &t->sb;
+    while (b->n) {
+        size_t r = (size_t)(splitmix64(&b->rng) % b->n);
+        ks_fvec v = b->vec[r];
+        int l = b->label[r];
+        learn(t, &v, l);
+        b->vec[r] = b->vec[b->n - 1];
+        b->label[r] = b->label[b->n - 1];
+        b->vec[b->n - 1] = v;   /* keep its memory for reuse */
+        b->label[b->n - 1] = l;
+        b->n--;
+    }
+}
+
+static ks_status shuffle_init(shuffle_buf *b, size_t cap, uint64_t seed)
+{
+    b->vec = ks_calloc(cap, sizeof *b->vec);
+    b->label = ks_calloc(cap, sizeof *b->label);
+    b->cap = cap;
+    b->n = 0;
+    b->rng = seed;
+    if (!b->vec || !b->label)
+        return ks_fail(KS_ERR_NOMEM, "out of memory for a shuffle buffer of %zu messages", cap);
+    return KS_OK;
+}
+
+static void shuffle_free(shuffle_buf *b)
+{
+    for (size_t i = 0; b->vec && i < b->cap; i++)
+        ks_fvec_free(&b->vec[i]);
+    ks_free(b->vec);
+    ks_free(b->label);
+}
+
+static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned passes)
+{
+    uint64_t seed = t->seed * 0x9e3779b97f4a7c15ull + pass;
+    ks_message msg;
+    ks_progress pr;
+    ks_status st;
+    char what[64];
+
+    if ((st = ks_dataset_rewind(ds, seed ? seed : 1)) != KS_OK)
+        return st;
+    t->sb.rng = seed;
+    t->loss = 0;
+    t->learned = 0;
+    snprintf(what, sizeof what, "pass %u/%u", pass, passes);
+    ks_progress_start(&pr, what, 0);
+    while ((st = ks_dataset_next(ds, &msg)) == KS_OK) {
+        if ((st = push(t, &msg)) != KS_OK)
+            return st;
+        ks_progress_tick(&pr, ks_dataset_stats_get(ds)->messages, ks_dataset_stats_get(ds)->bytes);
+    }
+    if (st != KS_DONE)
+        return st;
+    drain(t);
+    ks_log(KS_LOG_INFO, "pass %u/%u: %llu messages, mean log loss %.5f, %.2f s", pass, passes,
+           (unsigned long long)t->learned, t->learned ? t->loss / (double)t->learned : 0.0,
+           ks_now() - pr.start);
+    return KS_OK;
+}
+
+/* Example weights for this dataset (see the comment at the top). */
+static void class_weights(trainer *t, const ks_dataset_stats *s)
+{
+    double n0 = (double)s->per_class[0], n1 = (double)s->per_class[1], n = n0 + n1;
+    double seen0 = (double)ks_model_seen(t->m, 0), seen1 = (double)ks_model_seen(t->m, 1);
+    t->weight[0] = t->weight[1] = 1.0;
+    switch (t->balance) {
+    case 1:   /* prior: keep the class mix the model was first trained on */
+        if (seen0 > 0 && seen1 > 0 && n0 > 0 && n1 > 0) {
+            double pi1 = seen1 / (seen0 + seen1);
+            t->weight[1] = pi1 * n / n1;
+            t->weight[0] = (1 - pi1) * n / n0;
+        }
+        break;
+    case 2:   /* equal */
+        if (n0 > 0 && n1 > 0) {
+            t->weight[0] = n / (2 * n0);
+            t->weight[1] = n / (2 * n1);
+        }
+        break;
+    }
+    ks_log(KS_LOG_INFO, "example weights: ham %.3f, spam %.3f", t->weight[0], t->weight[1]);
+}
+
+static ks_status make_model(const ks_app_opts *o, const ks_dataset_stats *s, ks_model **m)
+{
+    ks_status st;
+    if (o->mode == KS_APP_TRAIN) {
+        if (!s->per_class[0] || !s->per_class[1])
+            return ks_fail(KS_ERR_DATA, "%s: only %s messages; training needs both ham and spam",
+                           o->dataset, s->per_class[0] ? "ham" : "spam");
+        return ks_model_new(m, &o->feat, &o->train);
+    }
+    if ((st = ks_model_load(m, o->model)) != KS_OK)
+        return st;
+    ks_log(KS_LOG_INFO, "loaded model %s (checksum %08x, %zu training sessions, seen ham %llu, spam %llu)",
+           o->model, ks_model_checksum(*m), ks_model_history_count(*m),
+           (unsigned long long)ks_model_seen(*m, 0), (unsigned long long)ks_model_seen(*m, 1));
+    return KS_OK;
+}
+
+static void trainer_settings(trainer *t, const ks_app_opts *o)
+{
+    const ks_train_config *tc = ks_model_train_config(t->m);
+    t->seed = (o->train_set & KS_SET_SEED) ? o->train.seed : tc->seed;
+    t->balance = (o->train_set & KS_SET_BALANCE) ? o->train.balance : tc->balance;
+}
+
+static ks_status record_and_save(const ks_app_opts *o, trainer *t, ks_dataset *ds, unsigned passes)
+{
+    const ks_dataset_stats *s = ks_dataset_stats_get(ds);
+    ks_history_entry h;
+    ks_status st;
+
+    memset(&h, 0, sizeof h);
+    snprintf(h.mode, sizeof h.mode, "%s", o->mode == KS_APP_TRAIN ? "initial" : "incremental");
+    snprintf(h.dataset, sizeof h.dataset, "%s", o->dataset);
+    h.dataset_bytes = ks_dataset_size(ds);
+    h.messages[0] = s->per_class[0];
+    h.messages[1] = s->per_class[1];
+    h.skipped = s->skipped_total;
+    h.passes = passes;
+    h.time = (int64_t)time(NULL);
+    if ((st = ks_model_add_history(t->m, &h)) != KS_OK)
+        return st;
+    if ((st = ks_ensure_dir(o->save_to)) != KS_OK)
+        return st;
+    return ks_model_save(t->m, o->save_to);
+}
+
+static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
+{
+    ks_status st;
+    unsigned passes;
+
+    if ((st = ks_app_open_dataset(o, ds)) != KS_OK)
+        return st;
+    if ((st = make_model(o, ks_dataset_stats_get(*ds), &t->m)) != KS_OK)
+        return st;
+    trainer_settings(t, o);
+    passes = (o->train_set & KS_SET_PASSES) ? o->train.passes : ks_model_train_config(t->m)->passes;
+    if ((st = ks_extractor_new(&t->ex, ks_model_features(t->m))) != KS_OK ||
+        (st = shuffle_init(&t->sb, o->shuffle_buffer, t->seed)) != KS_OK)
+        return st;
+    class_weights(t, ks_dataset_stats_get(*ds));
+    for (unsigned p = 1; p <= passes; p++)
+        if ((st = run_pass(t, *ds, p, passes)) != KS_OK)
+            return st;
+    if ((st = record_and_save(o, t, *ds, passes)) != KS_OK)
+        return st;
+    ks_log(KS_LOG_INFO, "wrote %s/model.bin (checksum %08x, %llu non-zero weights of %u, threshold %.3f)",
+           o->save_to, ks_model_checksum(t->m), (unsigned long long)ks_model_nonzero(t->m),
+           1u << ks_model_features(t->m)->hash_bits, ks_model_threshold(t->m));
+    return KS_OK;
+}
+
+int ks_app_train(const ks_app_opts *o)
+{
+    trainer t;
+    ks_dataset *ds = NULL;
+    ks_status st;
+
+    memset(&t, 0, sizeof t);
+    t.o = o;
+    st = train(o, &t, &ds);
+    if (st != KS_OK)
+        ks_log(KS_LOG_ERROR, "%s (no model written)", ks_error_detail());
+    shuffle_free(&t.sb);
+    ks_extractor_free(t.ex);
+    ks_model_free(t.m);
+    ks_dataset_free(ds);
+    return ks_app_exit_code(st);
+}

@@ -1,0 +1,203 @@
+/* validate.c - spam-validate: score a labelled dataset with a model and
+ * write metrics.json and predictions.csv (both atomically). */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include "app.h"
+#include "progress.h"
+#include "ks/buf.h"
+#include "ks/alloc.h"
+#include "ks/fileio.h"
+#include "ks/json.h"
+#include "ks/metrics.h"
+
+typedef struct {
+    const ks_app_opts *o;
+    ks_model *m;
+    ks_dataset *ds;
+    ks_extractor *ex;
+    ks_metrics *met;
+    ks_fvec x;
+    ks_buf pred;          /* predictions.csv */
+    ks_buf json;          /* metrics.json */
+    double threshold;
+} validator;
+
+/* RFC 4180 field: quoted when it holds a comma, quote or line break. */
+static ks_status csv_field(ks_buf *b, const char *s)
+{
+    ks_status st = KS_OK;
+    if (!strpbrk(s, ",\"\r\n"))
+        return ks_buf_append(b, s, strlen(s));
+    st = ks_buf_putc(b, '"');
+    for (; *s && st == KS_OK; s++)
+        st = *s == '"' ? ks_buf_append(b, "\"\"", 2) : ks_buf_putc(b, *s);
+    return st == KS_OK ? ks_buf_putc(b, '"') : st;
+}
+
+static ks_status score_all(validator *v)
+{
+    ks_message msg;
+    ks_progress pr;
+    ks_status st;
+
+    ks_progress_start(&pr, "scoring", ks_dataset_stats_get(v->ds)->messages);
+    if ((st = ks_dataset_rewind(v->ds, 0)) != KS_OK ||
+        (st = ks_buf_append(&v->pred, "id,label,score,predicted\n", 25)) != KS_OK)
+        return st;
+    while ((st = ks_dataset_next(v->ds, &msg)) == KS_OK) {
+        if ((st = ks_extract(v->ex, &msg, &v->x)) != KS_OK) {
+            char why[512];
+            snprintf(why, sizeof why, "%s", ks_error_detail());
+            return ks_fail(st, "%s: message %s: %s", msg.file, msg.id, why);
+        }
+        double p = ks_model_predict(v->m, &v->x);
+        if ((st = ks_metrics_add(v->met, msg.label, p)) != KS_OK ||
+            (st = csv_field(&v->pred, msg.id)) != KS_OK ||
+            (st = ks_buf_printf(&v->pred, ",%d,%.6f,%d\n", msg.label, p, p >= v->threshold)) != KS_OK)
+            return st;
+        ks_progress_tick(&pr, ks_dataset_stats_get(v->ds)->messages, ks_dataset_stats_get(v->ds)->bytes);
+    }
+    return st == KS_DONE ? KS_OK : st;
+}
+
+static void iso_time(char *out, size_t n, int64_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    gmtime_r(&tt, &tm);
+    strftime(out, n, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void json_dataset(validator *v, ks_json *j)
+{
+    const ks_dataset_stats *s = ks_dataset_stats_get(v->ds);
+    ks_json_key(j, "dataset");
+    ks_json_begin_object(j);
+    ks_json_key(j, "path"); ks_json_string(j, v->o->dataset);
+    ks_json_key(j, "format"); ks_json_string(j, ks_format_name(s->format));
+    ks_json_key(j, "bytes"); ks_json_uint(j, ks_dataset_size(v->ds));
+    ks_json_key(j, "files"); ks_json_uint(j, s->files);
+    ks_json_key(j, "messages_read"); ks_json_uint(j, s->messages);
+    ks_json_key(j, "ham"); ks_json_uint(j, s->per_class[0]);
+    ks_json_key(j, "spam"); ks_json_uint(j, s->per_class[1]);
+    ks_json_key(j, "skipped"); ks_json_uint(j, s->skipped_total);
+    ks_json_key(j, "skipped_by_reason");
+    ks_json_begin_object(j);
+    for (int r = 0; r < KS_SKIP_COUNT; r++) {
+        ks_json_key(j, ks_skip_reason_name(r));
+        ks_json_uint(j, s->skipped[r]);
+    }
+    ks_json_end(j);
+    ks_json_end(j);
+}
+
+static void json_model(validator *v, ks_json *j)
+{
+    char hex[16], when[32];
+    ks_json_key(j, "model");
+    ks_json_begin_object(j);
+    ks_json_key(j, "path"); ks_json_string(j, v->o->model);
+    snprintf(hex, sizeof hex, "%08x", ks_model_checksum(v->m));
+    ks_json_key(j, "checksum"); ks_json_string(j, hex);
+    snprintf(hex, sizeof hex, "%08x", ks_model_parent_checksum(v->m));
+    ks_json_key(j, "parent_checksum"); ks_json_string(j, hex);
+    ks_json_key(j, "seen_ham"); ks_json_uint(j, ks_model_seen(v->m, 0));
+    ks_json_key(j, "seen_spam"); ks_json_uint(j, ks_model_seen(v->m, 1));
+    ks_json_key(j, "history");
+    ks_json_begin_array(j);
+    for (size_t i = 0; i < ks_model_history_count(v->m); i++) {
+        const ks_history_entry *h = ks_model_history(v->m, i);
+        iso_time(when, sizeof when, h->time);
+        ks_json_begin_object(j);
+        ks_json_key(j, "mode"); ks_json_string(j, h->mode);
+        ks_json_key(j, "dataset"); ks_json_string(j, h->dataset);
+        ks_json_key(j, "dataset_bytes"); ks_json_uint(j, h->dataset_bytes);
+        ks_json_key(j, "ham"); ks_json_uint(j, h->messages[0]);
+        ks_json_key(j, "spam"); ks_json_uint(j, h->messages[1]);
+        ks_json_key(j, "skipped"); ks_json_uint(j, h->skipped);
+        ks_json_key(j, "passes"); ks_json_uint(j, h->passes);
+        ks_json_key(j, "time"); ks_json_string(j, when);
+        ks_json_end(j);
+    }
+    ks_json_end(j);
+    ks_json_end(j);
+}
+
+static ks_status write_outputs(validator *v, const ks_metrics_summary *s)
+{
+    ks_json j;
+    char when[32];
+    char *path;
+    ks_status st;
+
+    iso_time(when, sizeof when, (int64_t)time(NULL));
+    ks_json_init(&j, &v->json);
+    j.pretty = 1;
+    ks_json_begin_object(&j);
+    ks_json_key(&j, "timestamp"); ks_json_string(&j, when);
+    ks_metrics_write_json(s, &j);
+    json_dataset(v, &j);
+    json_model(v, &j);
+    ks_json_end(&j);
+    if ((st = ks_json_status(&j)) != KS_OK || (st = ks_buf_putc(&v->json, '\n')) != KS_OK)
+        return st;
+    if ((st = ks_ensure_dir(v->o->save_to)) != KS_OK)
+        return st;
+    if (!(path = ks_path_join(v->o->save_to, "predictions.csv")))
+        return ks_fail(KS_ERR_NOMEM, "out of memory");
+    st = ks_write_atomic(path, v->pred.data, v->pred.len);
+    ks_free(path);
+    if (st != KS_OK)
+        return st;
+    if (!(path = ks_path_join(v->o->save_to, "metrics.json")))
+        return ks_fail(KS_ERR_NOMEM, "out of memory");
+    st = ks_write_atomic(path, v->json.data, v->json.len);
+    ks_free(path);
+    return st;
+}
+
+static ks_status validate(validator *v)
+{
+    ks_metrics_summary s;
+    ks_status st;
+
+    if ((st = ks_model_load(&v->m, v->o->model)) != KS_OK ||
+        (st = ks_app_open_dataset(v->o, &v->ds)) != KS_OK ||
+        (st = ks_extractor_new(&v->ex, ks_model_features(v->m))) != KS_OK ||
+        (st = ks_metrics_new(&v->met)) != KS_OK)
+        return st;
+    v->threshold = isnan(v->o->threshold) ? ks_model_threshold(v->m) : v->o->threshold;
+    if ((st = score_all(v)) != KS_OK ||
+        (st = ks_metrics_compute(v->met, v->threshold, &s)) != KS_OK ||
+        (st = write_outputs(v, &s)) != KS_OK)
+        return st;
+    ks_log(KS_LOG_INFO, "accuracy %.4f, ROC AUC %.5f, (1-AUC) %.3f%%, log loss %.4f at threshold %.3f",
+           s.accuracy, s.auc, s.one_minus_auc_pct, s.log_loss, s.threshold);
+    ks_log(KS_LOG_INFO, "confusion [[TN %llu, FP %llu], [FN %llu, TP %llu]]; spam recall at 0.1%% FPR %.4f",
+           (unsigned long long)s.tn, (unsigned long long)s.fp, (unsigned long long)s.fn,
+           (unsigned long long)s.tp, s.recall_at_fpr_001);
+    ks_log(KS_LOG_INFO, "wrote %s/metrics.json and %s/predictions.csv", v->o->save_to, v->o->save_to);
+    return KS_OK;
+}
+
+int ks_app_validate(const ks_app_opts *o)
+{
+    validator v;
+    ks_status st;
+
+    memset(&v, 0, sizeof v);
+    v.o = o;
+    st = validate(&v);
+    if (st != KS_OK)
+        ks_log(KS_LOG_ERROR, "%s (no metrics written)", ks_error_detail());
+    ks_fvec_free(&v.x);
+    ks_buf_free(&v.pred);
+    ks_buf_free(&v.json);
+    ks_metrics_free(v.met);
+    ks_extractor_free(v.ex);
+    ks_dataset_free(v.ds);
+    ks_model_free(v.m);
+    return ks_app_exit_code(st);
+}
