@@ -1,0 +1,298 @@
+/* extract.c - message -> hashed feature vector (see features.h).
+ *
+ * Every feature is a hash of a token under a seed that names its family:
+ * body words under the body seed, header words under a seed derived from
+ * the field name (so "free" in Subject: and in the body are different
+ * features), URL hosts under the URL seed, and so on. All families share
+ * one 2^hash_bits space.
+ */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include "ks/alloc.h"
+#include "ks/bow.h"
+#include "ks/features.h"
+#include "ks/hash.h"
+#include "ks/mail.h"
+#include "ks/tokenize.h"
+
+void ks_feature_config_default(ks_feature_config *c)
+{
+    c->hash_bits = 20;
+    c->seed = 0x6b73u;
+    c->families = KS_FEAT_WORDS | KS_FEAT_HEADERS | KS_FEAT_URLS | KS_FEAT_META;
+    c->ngram_n = 4;
+    c->ngram_bytes = 3000;
+    c->max_token = 40;
+    c->weighting = KS_WEIGHT_LOG;
+    c->normalize = 1;
+}
+
+ks_status ks_feature_config_check(const ks_feature_config *c)
+{
+    const uint32_t all = KS_FEAT_WORDS | KS_FEAT_HEADERS | KS_FEAT_BIGRAMS |
+                         KS_FEAT_CHARGRAMS | KS_FEAT_URLS | KS_FEAT_META;
+    if (c->hash_bits < 8 || c->hash_bits > 28)
+        return ks_fail(KS_ERR_USAGE, "hash_bits %u out of range 8..28", c->hash_bits);
+    if (!c->families || (c->families & ~all))
+        return ks_fail(KS_ERR_USAGE, "feature families 0x%x invalid", c->families);
+    if (c->ngram_n < 2 || c->ngram_n > 8)
+        return ks_fail(KS_ERR_USAGE, "ngram_n %u out of range 2..8", c->ngram_n);
+    if (c->ngram_bytes > (1u << 24))
+        return ks_fail(KS_ERR_USAGE, "ngram_bytes %u out of range 0..16777216", c->ngram_bytes);
+    if (c->max_token < 1 || c->max_token > 1024)
+        return ks_fail(KS_ERR_USAGE, "max_token %u out of range 1..1024", c->max_token);
+    if (c->weighting > KS_WEIGHT_LOG)
+        return ks_fail(KS_ERR_USAGE, "weighting %u unknown", c->weighting);
+    if (c->normalize > 1)
+        return ks_fail(KS_ERR_USAGE, "normalize %u not 0 or 1", c->normalize);
+    return KS_OK;
+}
+
+void ks_fvec_free(ks_fvec *v)
+{
+    ks_free(v->f);
+    v->f = NULL;
+    v->n = v->cap = 0;
+}
+
+struct ks_extractor {
+    ks_feature_config cfg;
+    ks_tokenizer *tok;
+    ks_bow *bow;
+    uint32_t seed_body, seed_url, seed_meta, seed_gram, seed_hdr;
+    uint32_t cur_seed;     /* seed of the segment being tokenised */
+    int bigrams;           /* 1 while tokenising body text with BIGRAMS */
+    int have_prev;         /* prev holds the previous body token's hash */
+    uint32_t prev;
+    ks_status err;         /* first failure inside a callback */
+    unsigned urls, html, attachments, bodies;
+    size_t body_bytes;
+};
+
+static uint32_t family_seed(uint32_t seed, const char *name)
+{
+    return ks_hash32(name, strlen(name), seed);
+}
+
+ks_status ks_extractor_new(ks_extractor **out, const ks_feature_config *c)
+{
+    ks_status st = ks_feature_config_check(c);
+    ks_extractor *ex;
+    *out = NULL;
+    if (st != KS_OK)
+        return st;
+    if (!(ex = ks_calloc(1, sizeof *ex)))
+        return ks_fail(KS_ERR_NOMEM, "out of memory for the feature extractor");
+    ex->cfg = *c;
+    if ((st = ks_tokenizer_new(&ex->tok, c->max_token)) != KS_OK ||
+        (st = ks_bow_new(&ex->bow, c->hash_bits)) != KS_OK) {
+        ks_extractor_free(ex);
+        return st;
+    }
+    ex->seed_body = family_seed(c->seed, "body");
+    ex->seed_url = family_seed(c->seed, "url");
+    ex->seed_meta = family_seed(c->seed, "meta");
+    ex->seed_gram = family_seed(c->seed, "gram");
+    ex->seed_hdr = family_seed(c->seed, "header");
+    *out = ex;
+    return KS_OK;
+}
+
+void ks_extractor_free(ks_extractor *ex)
+{
+    if (!ex)
+        return;
+    ks_tokenizer_free(ex->tok);
+    ks_bow_free(ex->bow);
+    ks_free(ex);
+}
+
+static void add(ks_extractor *ex, uint32_t h)
+{
+    if (ex->err == KS_OK)
+        ex->err = ks_bow_add(ex->bow, h);
+}
+
+static void add_meta(ks_extractor *ex, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void add_meta(ks_extractor *ex, const char *fmt, ...)
+{
+    char s[160];
+    va_list ap;
+    int n;
+    if (!(ex->cfg.families & KS_FEAT_META))
+        return;
+    va_start(ap, fmt);
+    n = vsnprintf(s, sizeof s, fmt, ap);
+    va_end(ap);
+    if (n > (int)sizeof s - 1)
+        n = (int)sizeof s - 1;
+    add(ex, ks_hash32(s, (size_t)n, ex->seed_meta));
+}
+
+static void on_token(void *ctx, const char *tok, size_t len, int is_long)
+{
+    ks_extractor *ex = ctx;
+    uint32_t h;
+    if (is_long) {   /* a run too long to be a word: keep only its length */
+        add_meta(ex, "long:%zu", len < 64 ? len / 8 : len < 1024 ? 8 + len / 128 : 16);
+        return;
+    }
+    h = ks_hash32(tok, len, ex->cur_seed);
+    add(ex, h);
+    if (ex->bigrams) {
+        if (ex->have_prev)
+            add(ex, ks_hash_pair(ex->prev, h));
+        ex->prev = h;
+        ex->have_prev = 1;
+    }
+}
+
+static void tokenize(ks_extractor *ex, const char *s, size_t len, uint32_t seed,
+                     int bigrams)
+{
+    ks_status st;
+    ex->cur_seed = seed;
+    ex->bigrams = bigrams && (ex->cfg.families & KS_FEAT_BIGRAMS);
+    ex->have_prev = 0;
+    st = ks_tokenize(ex->tok, s, len, on_token, ex);
+    if (st != KS_OK && ex->err == KS_OK)
+        ex->err = st;
+}
+
+/* Header fields added by other filters would let a model learn their verdict. */
+static int skip_header(const char *name)
+{
+    static const char *const prefixes[] = {"x-spam", "x-bogosity", "x-dspam", "x-crm114"};
+    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
+        if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+            return 1;
+    return 0;
+}
+
+static void on_header(ks_extractor *ex, const char *name, const char *text, size_t len)
+{
+    if (!(ex->cfg.families & KS_FEAT_HEADERS) || skip_header(name))
+        return;
+    add(ex, ks_hash32(name, strlen(name), ex->seed_hdr));   /* field present */
+    tokenize(ex, text, len, family_seed(ex->cfg.seed, name), 0);
+}
+
+/* URL host, lower-cased, and its parent domains down to two labels. */
+static void on_url(ks_extractor *ex, const char *url, size_t len)
+{
+    char host[256];
+    size_t i = 0, n = 0;
+    const char *p = memmem(url, len, "://", 3);
+    if (p)
+        i = (size_t)(p - url) + 3;
+    for (size_t k = i; k < len && !strchr("/?#", url[k]); k++)
+        if (url[k] == '@')
+            i = k + 1;   /* drop user:password@ */
+    while (i < len && n < sizeof host - 1 && !strchr("/?#:\\ \t\r\n\"'<>", url[i]))
+        host[n++] = (char)tolower((unsigned char)url[i++]);
+    while (n && host[n - 1] == '.')
+        n--;
+    host[n] = '\0';
+    ex->urls++;
+    if (!n || !(ex->cfg.families & KS_FEAT_URLS))
+        return;
+    for (char *d = host; d;) {
+        add(ex, ks_hash32(d, strlen(d), ex->seed_url));
+        d = strchr(d, '.');
+        if (d && !strchr(++d, '.'))
+            break;   /* stop at the registrable-looking last two labels */
+    }
+}
+
+static int mail_sink(void *ctx, ks_seg_kind kind, const char *name,
+                     const char *text, size_t len)
+{
+    ks_extractor *ex = ctx;
+    switch (kind) {
+    case KS_SEG_HEADER:
+        on_header(ex, name ? name : "", text, len);
+        break;
+    case KS_SEG_BODY:
+        ex->bodies++;
+        ex->body_bytes += len;
+        if (name && !strcmp(name, "html"))
+            ex->html++;
+        if (ex->cfg.families & KS_FEAT_WORDS)
+            tokenize(ex, text, len, ex->seed_body, 1);
+        break;
+    case KS_SEG_URL:
+        on_url(ex, text, len);
+        break;
+    case KS_SEG_ATTACH:
+        ex->attachments++;
+        add_meta(ex, "attach:%s", name ? name : "");
+        break;
+    }
+    return ex->err != KS_OK;
+}
+
+/* Byte n-grams over the first ngram_bytes of the message, as the TREC spam
+ * track's best filters did: robust to obfuscation, no parsing needed. */
+static void chargrams(ks_extractor *ex, const char *s, size_t len)
+{
+    size_t n = ex->cfg.ngram_n, end = len < ex->cfg.ngram_bytes ? len : ex->cfg.ngram_bytes;
+    if (!(ex->cfg.families & KS_FEAT_CHARGRAMS))
+        return;
+    for (size_t i = 0; i + n <= end; i++)
+        add(ex, ks_hash32(s + i, n, ex->seed_gram));
+}
+
+/* Plain text (the example's CSV): a first line "Subject: ..." is a header. */
+static void text_message(ks_extractor *ex, const char *s, size_t len)
+{
+    if (len >= 8 && !strncasecmp(s, "subject:", 8)) {
+        const char *eol = memchr(s, '\n', len);
+        size_t l = eol ? (size_t)(eol - s) : len;
+        on_header(ex, "subject", s + 8, l - 8);
+        s += l;
+        len -= l;
+    }
+    mail_sink(ex, KS_SEG_BODY, "plain", s, len);
+}
+
+static unsigned log2_bucket(size_t n)
+{
+    unsigned b = 0;
+    while (n > 1 && b < 30) {
+        n >>= 1;
+        b++;
+    }
+    return b;
+}
+
+ks_status ks_extract(ks_extractor *ex, const ks_message *msg, ks_fvec *out)
+{
+    ks_status st = KS_OK;
+    ks_bow_reset(ex->bow);
+    ex->err = KS_OK;
+    ex->urls = ex->html = ex->attachments = ex->bodies = 0;
+    ex->body_bytes = 0;
+    if (msg->kind == KS_MSG_MAIL)
+        st = ks_mail_decode(msg->data, msg->len, NULL, mail_sink, ex);
+    else
+        text_message(ex, msg->data, msg->len);
+    if (st != KS_OK)
+        return st;
+    if (ex->err != KS_OK)
+        return ex->err;
+    chargrams(ex, msg->data, msg->len);
+    add_meta(ex, "bodylen:%u", log2_bucket(ex->body_bytes));
+    add_meta(ex, "urls:%u", ex->urls < 16 ? ex->urls : 16);
+    add_meta(ex, "html:%u", ex->html ? 1 : 0);
+    if (!ex->bodies)
+        add_meta(ex, "nobody");
+    if (ex->err != KS_OK)
+        return ex->err;
+    return ks_bow_finish(ex->bow, ex->cfg.weighting, (int)ex->cfg.normalize, out);
+}

@@ -1,0 +1,50 @@
+/* hash.c - MurmurHash3 x86_32, written from the published algorithm. */
+#include <string.h>
+#include "ks/hash.h"
+
+static inline uint32_t rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
+
+static inline uint32_t fmix32(uint32_t h)
+{
+    h ^= h >> 16;
+    h *= 0x85ebca6bu;
+    h ^= h >> 13;
+    h *= 0xc2b2ae35u;
+    h ^= h >> 16;
+    return h;
+}
+
+static inline uint32_t mix_k1(uint32_t k1)
+{
+    k1 *= 0xcc9e2d51u;
+    k1 = rotl32(k1, 15);
+    return k1 * 0x1b873593u;
+}
+
+uint32_t ks_hash32(const void *key, size_t len, uint32_t seed)
+{
+    const unsigned char *p = key;
+    size_t nblocks = len / 4, i;
+    uint32_t h1 = seed, k1 = 0;
+
+    for (i = 0; i < nblocks; i++) {
+        uint32_t k;
+        memcpy(&k, p + i * 4, 4);   /* little-endian hosts (x86-64, arm64) */
+        h1 ^= mix_k1(k);
+        h1 = rotl32(h1, 13);
+        h1 = h1 * 5 + 0xe6546b64u;
+    }
+    p += nblocks * 4;
+    switch (len & 3) {
+    case 3: k1 ^= (uint32_t)p[2] << 16; /* fall through */
+    case 2: k1 ^= (uint32_t)p[1] << 8;  /* fall through */
+    case 1: k1 ^= p[0]; h1 ^= mix_k1(k1);
+    }
+    h1 ^= (uint32_t)len;
+    return fmix32(h1);
+}
+
+uint32_t ks_hash_pair(uint32_t a, uint32_t b)
+{
+    return fmix32(a * 0x9e3779b1u ^ rotl32(b, 16) ^ 0x5bd1e995u);
+}

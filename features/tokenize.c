@@ -1,0 +1,180 @@
+/* tokenize.c - the scalar tokenizer (the specification; see tokenize.h).
+ *
+ * One pass over the bytes finds word runs through a 256-entry table and
+ * lower-cases ASCII letters into a scratch buffer. A run that holds a byte
+ * >= 0x80 goes through the Unicode path instead: utf8proc decomposes it
+ * with compatibility mapping, case folding and removal of default-ignorable
+ * code points (zero-width joiners and soft hyphens, which spammers put
+ * inside words), recomposes it (NFKC), and the code points are split again
+ * by category.
+ */
+#include <string.h>
+#include <utf8proc.h>
+#include "ks/alloc.h"
+#include "ks/buf.h"
+#include "ks/tokenize.h"
+
+#define W1(c) [c] = 1
+const unsigned char ks_tok_word_byte[256] = {
+    ['0' ... '9'] = 1, ['A' ... 'Z'] = 1, ['a' ... 'z'] = 1, W1('$'), W1('_'),
+    [0x80 ... 0xff] = 1,
+};
+
+struct ks_tokenizer {
+    size_t max_token;         /* longer runs are reported with is_long */
+    ks_buf tok;               /* current token, lower-cased */
+    utf8proc_int32_t *cp;     /* code points of the Unicode path */
+    size_t cp_cap;            /* capacity of cp, in code points */
+};
+
+ks_status ks_tokenizer_new(ks_tokenizer **out, size_t max_token)
+{
+    ks_tokenizer *t = ks_calloc(1, sizeof *t);
+    *out = NULL;
+    if (!t)
+        return ks_fail(KS_ERR_NOMEM, "out of memory for the tokenizer");
+    t->max_token = max_token ? max_token : 64;
+    *out = t;
+    return KS_OK;
+}
+
+void ks_tokenizer_free(ks_tokenizer *t)
+{
+    if (!t)
+        return;
+    ks_buf_free(&t->tok);
+    ks_free(t->cp);
+    ks_free(t);
+}
+
+/* Scripts written without spaces: each code point is a word of its own. */
+static int is_cjk(utf8proc_int32_t c)
+{
+    return (c >= 0x3040 && c <= 0x30ff) || (c >= 0x3400 && c <= 0x4dbf) ||
+           (c >= 0x4e00 && c <= 0x9fff) || (c >= 0xac00 && c <= 0xd7af) ||
+           (c >= 0xf900 && c <= 0xfaff) || (c >= 0x20000 && c <= 0x2fa1f);
+}
+
+static int is_word_cp(utf8proc_int32_t c)
+{
+    if (c < 0x80)
+        return ks_tok_word_byte[c];
+    switch (utf8proc_category(c)) {
+    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT: case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND: case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+static void emit(ks_tokenizer *t, const char *s, size_t n, ks_token_fn fn, void *ctx)
+{
+    if (n > t->max_token)
+        fn(ctx, s, n, 1);
+    else if (n)
+        fn(ctx, s, n, 0);
+}
+
+static const utf8proc_option_t NFKC_CF = UTF8PROC_STABLE | UTF8PROC_COMPAT |
+    UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD | UTF8PROC_IGNORE;
+
+/* Decomposes s into t->cp; returns the code point count or < 0 (invalid
+ * UTF-8, or out of memory as -1000). */
+static utf8proc_ssize_t decompose(ks_tokenizer *t, const char *s, size_t len)
+{
+    for (;;) {
+        utf8proc_ssize_t n = utf8proc_decompose((const utf8proc_uint8_t *)s,
+            (utf8proc_ssize_t)len, t->cp, (utf8proc_ssize_t)t->cp_cap, NFKC_CF);
+        if (n < 0 || (size_t)n <= t->cp_cap)
+            return n;
+        utf8proc_int32_t *p = ks_realloc(t->cp, (size_t)n * sizeof *p);
+        if (!p)
+            return -1000;
+        t->cp = p;
+        t->cp_cap = (size_t)n;
+    }
+}
+
+/* The Unicode path for one run of word bytes holding non-ASCII bytes. */
+static ks_status unicode_run(ks_tokenizer *t, const char *s, size_t len,
+                             ks_token_fn fn, void *ctx)
+{
+    utf8proc_ssize_t n = decompose(t, s, len);
+    if (n == -1000)
+        return ks_fail(KS_ERR_NOMEM, "out of memory normalising text");
+    if (n < 0) {   /* invalid UTF-8: pass the bytes on, ASCII folded */
+        ks_buf_clear(&t->tok);
+        if (ks_buf_append(&t->tok, s, len) != KS_OK)
+            return KS_ERR_NOMEM;
+        for (size_t i = 0; i < len; i++)
+            if (t->tok.data[i] >= 'A' && t->tok.data[i] <= 'Z')
+                t->tok.data[i] += 32;
+        emit(t, t->tok.data, len, fn, ctx);
+        return KS_OK;
+    }
+    n = utf8proc_normalize_utf32(t->cp, n, NFKC_CF);
+    ks_buf_clear(&t->tok);
+    for (utf8proc_ssize_t i = 0; i < n; i++) {
+        utf8proc_int32_t c = t->cp[i];
+        utf8proc_uint8_t enc[4];
+        if (!is_word_cp(c) || is_cjk(c)) {
+            emit(t, t->tok.data, t->tok.len, fn, ctx);
+            ks_buf_clear(&t->tok);
+            if (is_cjk(c))
+                emit(t, (const char *)enc, (size_t)utf8proc_encode_char(c, enc), fn, ctx);
+            continue;
+        }
+        if (ks_buf_append(&t->tok, enc, (size_t)utf8proc_encode_char(c, enc)) != KS_OK)
+            return KS_ERR_NOMEM;
+    }
+    emit(t, t->tok.data, t->tok.len, fn, ctx);
+    return KS_OK;
+}
+
+ks_status ks_tokenize(ks_tokenizer *t, const char *s, size_t len,
+                      ks_token_fn fn, void *ctx)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t i = 0;
+    ks_status st;
+
+    while (i < len) {
+        size_t start, high = 0;
+        while (i < len && !ks_tok_word_byte[p[i]])
+            i++;
+        start = i;
+        while (i < len && ks_tok_word_byte[p[i]])
+            high |= p[i++] & 0x80;
+        if (i == start)
+            break;
+        if (high) {
+            if ((st = unicode_run(t, s + start, i - start, fn, ctx)) != KS_OK)
+                return st;
+            continue;
+        }
+        if (i - start > t->max_token) {
+            fn(ctx, s + start, i - start, 1);
+            continue;
+        }
+        char low[256];
+        size_t n = i - start;
+        char *dst = n <= sizeof low ? low : NULL;
+        if (!dst) {   /* max_token > 256: fold into the scratch buffer */
+            ks_buf_clear(&t->tok);
+            if (ks_buf_append(&t->tok, s + start, n) != KS_OK)
+                return KS_ERR_NOMEM;
+            dst = t->tok.data;
+        }
+        for (size_t k = 0; k < n; k++) {
+            unsigned char c = p[start + k];
+            dst[k] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        }
+        fn(ctx, dst, n, 0);
+    }
+    return KS_OK;
+}

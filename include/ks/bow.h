@@ -1,0 +1,30 @@
+/* bow.h - hashed, signed bag-of-words counting for one message.
+ *
+ * Add hashes as tokens are found; ks_bow_finish() merges equal buckets
+ * (signed counts: two tokens colliding with opposite signs cancel, the
+ * point of signed hashing, Weinberger et al. 2009), turns counts into
+ * weights (binary or 1 + ln|count|, keeping the sign) and optionally
+ * scales the vector to unit L2 length.
+ */
+#ifndef KS_BOW_H
+#define KS_BOW_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "status.h"
+#include "features.h"
+
+typedef struct ks_bow ks_bow;
+
+ks_status ks_bow_new(ks_bow **out /* OUT */, uint32_t hash_bits);
+void ks_bow_free(ks_bow *b);   /* NULL is a no-op */
+
+void ks_bow_reset(ks_bow *b);
+/* Adds the feature of hash h (bucket and sign from h, see hash.h). */
+ks_status ks_bow_add(ks_bow *b, uint32_t h);
+/* Number of hashes added since the last reset. */
+size_t ks_bow_count(const ks_bow *b);
+ks_status ks_bow_finish(ks_bow *b, uint32_t weighting, int normalize,
+                        ks_fvec *out /* OUT */);
+
+#endif
