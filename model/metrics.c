@@ -6,10 +6,15 @@
  *  - per-class precision, recall and F1 are sklearn's
  *    classification_report(y, pred, labels=[0, 1], output_dict=True,
  *    zero_division=0): precision = tp / (tp + fp), recall = tp / (tp + fn),
- *    F1 = 2 tp / (2 tp + fp + fn) (sklearn >= 1.3's form; equal to
- *    2PR / (P + R) up to rounding), each 0.0 when its denominator is 0;
+ *    F1 = (2 P R) / (P + R), each 0.0 when its denominator is 0. F1 is
+ *    computed in that order, as sklearn 1.2 (Debian 12) does, so values
+ *    agree to the last bit; later sklearn versions use 2 tp / (2 tp + fp +
+ *    fn), which can differ in the last bit;
  *    "macro avg" is the plain mean over the two classes, "weighted avg"
- *    the mean weighted by support;
+ *    the mean weighted by support. The shape is always "0", "1",
+ *    "accuracy", "macro avg", "weighted avg"; sklearn itself writes
+ *    "micro avg" instead of "accuracy" when labels and predictions hold a
+ *    single class (its value then equals the accuracy);
  *  - ROC AUC is the Mann-Whitney statistic: the fraction of (spam, ham)
  *    pairs where the spam scores higher, ties counting one half. It equals
  *    the trapezoidal area under the ROC curve (sklearn's roc_auc_score);
@@ -95,7 +100,7 @@ static ks_class_report class_row(uint64_t tp, uint64_t fp, uint64_t fn)
     ks_class_report r;
     r.precision = safe_div((double)tp, (double)(tp + fp));
     r.recall = safe_div((double)tp, (double)(tp + fn));
-    r.f1 = safe_div(2.0 * (double)tp, (double)(2 * tp + fp + fn));
+    r.f1 = safe_div(2.0 * r.precision * r.recall, r.precision + r.recall);
     r.support = tp + fn;
     return r;
 }
