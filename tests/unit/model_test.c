@@ -1,0 +1,255 @@
+/* model_test.c - FTRL-Proximal steps against hand computation, learning a
+ * separable problem, and the small accessors. The optimiser state is read
+ * through model_internal.h to check it exactly. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+#include "ks/alloc.h"
+#include "ks/model.h"
+#include "../../model/model_internal.h"
+
+static ks_feature_config small_features(void)
+{
+    ks_feature_config fc;
+    ks_feature_config_default(&fc);
+    fc.hash_bits = 10;
+    return fc;
+}
+
+static ks_model *make(double alpha, double beta, double l1, double l2)
+{
+    ks_feature_config fc = small_features();
+    ks_train_config tc;
+    ks_model *m;
+    ks_train_config_default(&tc);
+    tc.alpha = alpha;
+    tc.beta = beta;
+    tc.l1 = l1;
+    tc.l2 = l2;
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
+    return m;
+}
+
+Test(model, first_ftrl_step_by_hand)
+{
+    /* alpha 0.1, beta 1, no regularisation; x = {3: 1, 7: 2}, y = 1.
+     * All weights 0, so p = 0.5 and the loss is ln 2. Gradients:
+     * g3 = -0.5, g7 = -1, g_bias = -0.5. With w = 0, z = g and n = g^2. */
+    ks_model *m = make(0.1, 1.0, 0.0, 0.0);
+    ks_feature f[] = {{3, 1.0f}, {7, 2.0f}};
+    ks_fvec x = {f, 2, 2};
+    cr_assert_eq(ks_model_predict(m, &x), 0.5);
+    double loss = ks_model_learn(m, &x, 1, 1.0);   /* macros evaluate twice */
+    cr_assert_float_eq(loss, log(2.0), 1e-15);
+    cr_assert_eq(m->z[3], -0.5f);
+    cr_assert_eq(m->n[3], 0.25f);
+    cr_assert_eq(m->z[7], -1.0f);
+    cr_assert_eq(m->n[7], 1.0f);
+    cr_assert_eq(m->bias_z, -0.5);
+    cr_assert_eq(m->bias_n, 0.25);
+    for (uint32_t i = 0; i < m->dim; i++)
+        if (i != 3 && i != 7)
+            cr_assert(m->z[i] == 0 && m->n[i] == 0, "coordinate %u touched", i);
+    /* w3 = 0.5 / ((1 + 0.5) / 0.1) = 1/30, w7 = 1 / ((1 + 1) / 0.1) = 1/20,
+     * w_bias = 1/30; margin = 1/30 + 2/20 + 1/30 = 1/6 */
+    cr_assert_float_eq(ks_model_margin(m, &x), 1.0 / 6, 1e-15);
+    ks_model_free(m);
+}
+
+Test(model, second_step_with_l1_l2_and_weight)
+{
+    /* alpha 0.5, beta 1, l1 0.2, l2 0.1. Step 1: x = {3: 1, 7: 2}, y = 1,
+     * example weight 2, so d = (0.5 - 1) * 2 = -1: z3 = -1, n3 = 1,
+     * z7 = -2, n7 = 4, z_b = -1, n_b = 1. */
+    ks_model *m = make(0.5, 1.0, 0.2, 0.1);
+    ks_feature f1[] = {{3, 1.0f}, {7, 2.0f}}, f2[] = {{3, 1.0f}, {5, 1.0f}};
+    ks_fvec x1 = {f1, 2, 2}, x2 = {f2, 2, 2};
+    double w3, wb, p, s3, sb, loss;
+    ks_model_learn(m, &x1, 1, 2.0);
+    cr_assert_eq(m->z[3], -1.0f);
+    cr_assert_eq(m->n[7], 4.0f);
+    cr_assert_eq(m->bias_z, -1.0);
+    /* weights: w3 = (1 - 0.2) / ((1 + 1) / 0.5 + 0.1) = 0.8 / 4.1,
+     * w_b = 1 / ((1 + 1) / 0.5) = 0.25 (no l1/l2 on the bias), w5 = 0 */
+    w3 = 0.8 / 4.1;
+    wb = 0.25;
+    /* Step 2: x = {3: 1, 5: 1}, y = 0, weight 1: p = sigmoid(w3 + wb),
+     * g3 = g5 = g_b = p; sigma = (sqrt(n + p^2) - sqrt(n)) / alpha */
+    p = 1.0 / (1.0 + exp(-(w3 + wb)));
+    loss = ks_model_learn(m, &x2, 0, 1.0);
+    cr_assert_float_eq(loss, -log(1.0 - p), 1e-12);
+    s3 = (sqrt(1.0 + p * p) - 1.0) / 0.5;
+    sb = s3;
+    cr_assert_float_eq(m->z[3], -1.0 + p - s3 * w3, 1e-6);
+    cr_assert_float_eq(m->n[3], 1.0 + p * p, 1e-6);
+    cr_assert_float_eq(m->z[5], p, 1e-7);          /* w5 was 0 */
+    cr_assert_float_eq(m->n[5], p * p, 1e-7);
+    cr_assert_eq(m->z[7], -2.0f);                  /* untouched */
+    cr_assert_float_eq(m->bias_z, -1.0 + p - sb * wb, 1e-12);
+    cr_assert_float_eq(m->bias_n, 1.0 + p * p, 1e-12);
+    /* z5 = p ~ 0.61 > l1, so coordinate 5 is now non-zero: 3 non-zero */
+    cr_assert_eq(ks_model_nonzero(m), 3);
+    ks_model_free(m);
+}
+
+Test(model, l1_keeps_small_z_at_zero_weight)
+{
+    ks_model *m = make(0.1, 1.0, 1.0, 0.0);
+    ks_feature f[] = {{9, 1.0f}};
+    ks_fvec x = {f, 1, 1};
+    ks_model_learn(m, &x, 1, 1.0);   /* z9 = -0.5, |z| <= l1 */
+    cr_assert_eq(m->z[9], -0.5f);
+    cr_assert_eq(ks_model_nonzero(m), 0);
+    /* margin is the bias alone: 0.5 / ((1 + 0.5) / 0.1) = 1/30 */
+    cr_assert_float_eq(ks_model_margin(m, &x), 1.0 / 30, 1e-15);
+    ks_model_free(m);
+}
+
+/* Tiny deterministic generator for the synthetic data. */
+static uint32_t lcg(uint32_t *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (*s >> 8) & 0xFFFF;
+}
+
+/* Example k: spam gets 3 of indices 100..109, ham 3 of 200..209, both 4
+ * shared noise indices from 300..399; values 1 (indices ascending). */
+static int example(uint32_t *seed, ks_feature *f, ks_fvec *x)
+{
+    int label = lcg(seed) & 1;
+    uint32_t base = label ? 100 : 200, n = 0;
+    for (uint32_t k = 0; k < 3; k++)
+        f[n++] = (ks_feature){base + 3 * k + lcg(seed) % 3, 1.0f};
+    for (uint32_t k = 0; k < 4; k++)
+        f[n++] = (ks_feature){300 + 25 * k + lcg(seed) % 25, 1.0f};
+    x->f = f;
+    x->n = x->cap = n;
+    return label;
+}
+
+Test(model, learns_a_separable_problem)
+{
+    ks_model *m = make(0.1, 1.0, 0.0, 1e-6);
+    ks_feature f[8];
+    ks_fvec x;
+    uint32_t seed;
+    int correct = 0;
+    for (int pass = 0; pass < 5; pass++) {
+        seed = 42;
+        for (int i = 0; i < 200; i++) {
+            int y = example(&seed, f, &x);
+            ks_model_learn(m, &x, y, 1.0);
+        }
+    }
+    seed = 7;   /* fresh examples from the same distribution */
+    for (int i = 0; i < 500; i++) {
+        int y = example(&seed, f, &x);
+        correct += (ks_model_predict(m, &x) >= 0.5) == y;
+    }
+    cr_assert_eq(correct, 500);
+    ks_model_free(m);
+}
+
+Test(model, probability_stays_inside_zero_one)
+{
+    ks_model *m = make(0.1, 1.0, 0.0, 0.0);
+    ks_feature f[] = {{1, 1e30f}};
+    ks_fvec x = {f, 1, 1};
+    m->z[1] = -1e6f;   /* an absurd weight */
+    m->n[1] = 1.0f;
+    cr_assert_lt(ks_model_predict(m, &x), 1.0);
+    cr_assert_gt(ks_model_predict(m, &x), 0.99);
+    f[0].value = -1e30f;
+    cr_assert_gt(ks_model_predict(m, &x), 0.0);
+    ks_model_free(m);
+}
+
+Test(model, rejects_bad_settings)
+{
+    ks_feature_config fc = small_features();
+    ks_train_config tc;
+    ks_model *m = (ks_model *)1;
+    ks_train_config_default(&tc);
+    tc.alpha = 0;
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_ERR_USAGE);
+    cr_assert_null(m);
+    ks_train_config_default(&tc);
+    tc.l2 = NAN;
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_ERR_USAGE);
+    ks_train_config_default(&tc);
+    fc.hash_bits = 29;
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_ERR_USAGE);
+    ks_model_free(NULL);
+}
+
+Test(model, defaults)
+{
+    ks_train_config tc;
+    ks_model *m = make(0.1, 1.0, 0.0, 0.0);
+    ks_train_config_default(&tc);
+    cr_assert_eq(tc.alpha, 0.1);
+    cr_assert_eq(tc.beta, 1.0);
+    cr_assert_eq(tc.passes, 5);
+    cr_assert_eq(tc.balance, 1);
+    cr_assert_eq(ks_model_threshold(m), 0.5);
+    ks_model_set_threshold(m, 0.7);
+    cr_assert_eq(ks_model_threshold(m), 0.7);
+    cr_assert_eq(ks_model_checksum(m), 0);
+    cr_assert_eq(ks_model_parent_checksum(m), 0);
+    cr_assert_eq(ks_model_features(m)->hash_bits, 10);
+    cr_assert_eq(ks_model_train_config(m)->alpha, 0.1);
+    cr_assert_eq(ks_model_nonzero(m), 0);
+    ks_model_free(m);
+}
+
+Test(model, history_and_seen)
+{
+    ks_model *m = make(0.1, 1.0, 0.0, 0.0);
+    ks_history_entry h;
+    memset(&h, 'x', sizeof h);   /* unterminated strings get cut */
+    h.messages[0] = 10;
+    h.messages[1] = 3;
+    for (int i = 0; i < 9; i++)
+        cr_assert_eq(ks_model_add_history(m, &h), KS_OK);
+    cr_assert_eq(ks_model_history_count(m), 9);
+    cr_assert_eq(ks_model_seen(m, 0), 90);
+    cr_assert_eq(ks_model_seen(m, 1), 27);
+    cr_assert_eq(strlen(ks_model_history(m, 8)->mode), 15);
+    cr_assert_eq(strlen(ks_model_history(m, 8)->dataset), 255);
+    cr_assert_null(ks_model_history(m, 9));
+    ks_model_free(m);
+}
+
+Test(model, compatibility_names_the_setting)
+{
+    ks_model *m = make(0.1, 1.0, 0.0, 0.0);
+    ks_feature_config fc = small_features();
+    cr_assert_eq(ks_model_check_compatible(m, &fc), KS_OK);
+    fc.ngram_n = 5;
+    cr_assert_eq(ks_model_check_compatible(m, &fc), KS_ERR_MODEL);
+    cr_assert_not_null(strstr(ks_error_detail(), "ngram_n"), "%s",
+                       ks_error_detail());
+    ks_model_free(m);
+}
+
+Test(model, allocation_failure_in_new_and_history)
+{
+    ks_feature_config fc = small_features();
+    ks_train_config tc;
+    ks_history_entry h = {0};
+    ks_train_config_default(&tc);
+    for (unsigned long n = 1;; n++) {
+        ks_model *m = NULL;
+        ks_status st;
+        ks_alloc_fail_at(n, 0);
+        st = ks_model_new(&m, &fc, &tc);
+        for (int i = 0; st == KS_OK && i < 10; i++)
+            st = ks_model_add_history(m, &h);
+        ks_alloc_fail_at(0, 0);
+        ks_model_free(m);
+        if (st == KS_OK)
+            break;
+        cr_assert_eq(st, KS_ERR_NOMEM);
+        cr_assert_lt(n, 20);
+    }
+}
