@@ -343,7 +343,7 @@ static ks_status map_columns(ks_dataset *ds)
     return KS_OK;
 }
 
-static ks_status csv_open(ks_dataset *ds)
+static int csv_open(ks_dataset *ds)
 {
     ks_status rc = ks_csv_new(&ds->csv, ds->in, (size_t)ds->opts.max_field);
     if (rc != KS_OK)
@@ -353,9 +353,9 @@ static ks_status csv_open(ks_dataset *ds)
     rc = ks_csv_next(ds->csv);
     if (rc == KS_DONE)
         return ks_fail(KS_ERR_FORMAT, "%s: empty CSV file (no header)", ds->path.data);
-    if (rc != KS_OK)
-        return rc;
-    return map_columns(ds);
+    if (rc == KS_OK)
+        rc = map_columns(ds);
+    return rc == KS_OK ? AGAIN : rc;   /* the records come next */
 }
 
 /* 0 or 1, or -1 when s is not a label ("ham"/"spam" only if words). */

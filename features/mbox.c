@@ -27,7 +27,6 @@ struct ks_mbox {
     size_t head_len;
     int head_over;          /* the current line is longer than HEAD_CAP */
     size_t line_len;        /* bytes of the current line so far, with EOL */
-    int prev_blank;         /* the previous line was empty (or none yet) */
     int pending;            /* head holds the From_ line of the next message */
     long pending_line;      /* its line number */
     long line;              /* 1-based number of the current line */
@@ -42,7 +41,6 @@ ks_status ks_mbox_new(ks_mbox **out, ks_instream *in, size_t max_message)
         return ks_fail(KS_ERR_NOMEM, "out of memory for an mbox reader");
     m->in = in;
     m->max = max_message;
-    m->prev_blank = 1;
     m->line = 1;
     *out = m;
     return KS_OK;
@@ -105,13 +103,12 @@ static void head_add(ks_mbox *m, const char *p, size_t n)
 static int line_done(ks_mbox *m)
 {
     size_t len = m->head_len;
-    int from, blank;
+    int from;
     if (len && m->head[len - 1] == '\n')
         len--;
     if (len && m->head[len - 1] == '\r')
         len--;
-    blank = !m->head_over && len == 0;
-    from = m->prev_blank && !m->head_over && ks_mbox_is_from_line(m->head, len);
+    from = !m->head_over && ks_mbox_is_from_line(m->head, len);
     if (from && m->total > m->line_len) {
         m->total -= m->line_len;
         if (!m->dropping)
@@ -119,7 +116,6 @@ static int line_done(ks_mbox *m)
         m->pending = 1;
         m->pending_line = m->line;
     }
-    m->prev_blank = blank;
     m->line++;
     m->line_len = 0;
     if (m->pending)
@@ -139,7 +135,6 @@ static ks_status msg_start(ks_mbox *m, long *line)
     if (!m->pending)
         return KS_OK;
     m->pending = 0;
-    m->prev_blank = 0;
     *line = m->pending_line;
     m->total = 0;
     ks_status rc = msg_add(m, m->head, m->head_len);

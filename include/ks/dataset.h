@@ -14,7 +14,9 @@
  *                (maildir cur/ new/ included): one raw RFC 822 message per
  *                file, or an mbox (a file whose name is mbox or ends in
  *                .mbox/.mbx, or that starts with a From_ line and holds more
- *                From_ lines after blank lines) split into messages.
+ *                From_ lines, as mbox.h defines them) split into messages;
+ *                a maildir's tmp/ is skipped; symlinks are followed, with
+ *                folder loops cut (see dataset_list.c).
  * Any file may be gzip-compressed (*.gz): it is read as a zlib stream and
  * classified by its name without .gz. Hidden files (.*) are ignored.
  *

@@ -1,12 +1,14 @@
 /* mbox.h - splits an mbox stream into messages.
  *
- * A message starts at a From_ line: a line that is the first of the stream
- * or follows an empty line, and looks like a real envelope line,
+ * A message starts at a From_ line: a line that looks like a real envelope
+ * line, at most 1000 bytes,
  *     From <sender> <date with a hh:mm time and a 4-digit year>
- * ("From alice@example.com  Thu Aug 22 13:17:22 2002"), at most 1000 bytes.
- * Requiring the date makes "From what I heard..." after a blank line in a
- * body stay in the body, which matters because ">From " escaping is not
- * reliable in real mailboxes.
+ * ("From alice@example.com  Thu Aug 22 13:17:22 2002"). Requiring the date
+ * keeps "From what I heard..." in a body, which matters because ">From "
+ * escaping is not reliable in real mailboxes. The empty line that mbox
+ * writers put before a From_ line is not required, so that a plain
+ * concatenation of message files (each starting with its From_ line, not
+ * all ending with an empty line) splits as well.
  *
  * Each message is returned with its own From_ line first, up to (not
  * including) the next From_ line, so a one-message mbox yields exactly the
