@@ -1,0 +1,414 @@
+/* model_io_test.c - the model folder: round trip, exact continuation of
+ * training across save/load, parent checksums, model.json, and every way
+ * a model.bin can be bad (each must give KS_ERR_MODEL with its own detail;
+ * any flipped bit must be caught), plus allocation failures.
+ *
+ * Offsets below follow the layout at the top of model/model_io.c.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+#include "ks/alloc.h"
+#include "ks/fileio.h"
+#include "ks/model.h"
+#include "../../model/model_internal.h"
+
+#define OFF_VERSION 8
+#define OFF_ENDIAN 12
+#define OFF_HASH_BITS 16
+#define OFF_ALPHA 48
+#define OFF_HIST_COUNT 108
+#define OFF_COORDS_NOHIST 136   /* first coordinate when H = 0 */
+
+static char dir[64];
+static char bin[128];
+
+static void setup(void)
+{
+    strcpy(dir, "/tmp/ks_model_io_XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    snprintf(bin, sizeof bin, "%s/model.bin", dir);
+}
+
+static void teardown(void)
+{
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    (void)system(cmd);
+}
+
+TestSuite(model_io, .init = setup, .fini = teardown);
+
+static uint32_t lcg(uint32_t *s)
+{
+    *s = *s * 1103515245u + 12345u;
+    return (*s >> 8) & 0xFFFF;
+}
+
+/* Trains on count synthetic examples drawn with seed (values vary so
+ * that float rounding of z and n is exercised). */
+static void train(ks_model *m, uint32_t seed, int count)
+{
+    for (int i = 0; i < count; i++) {
+        ks_feature f[6];
+        ks_fvec x = {f, 0, 6};
+        int y = lcg(&seed) & 1;
+        uint32_t idx = (y ? 5 : 40) + lcg(&seed) % 7;
+        for (int k = 0; k < 6; k++, idx += 1 + lcg(&seed) % 30)   /* < 256 */
+            f[x.n++] = (ks_feature){idx, 0.1f + (float)(lcg(&seed) % 100) / 37.0f};
+        ks_model_learn(m, &x, y, y ? 1.3 : 0.7);
+    }
+}
+
+static ks_model *fresh(uint32_t hash_bits)
+{
+    ks_feature_config fc;
+    ks_train_config tc;
+    ks_model *m;
+    ks_feature_config_default(&fc);
+    fc.hash_bits = hash_bits;
+    ks_train_config_default(&tc);
+    tc.l1 = 0.01;
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
+    return m;
+}
+
+static ks_history_entry entry(const char *mode, const char *dataset, int64_t t)
+{
+    ks_history_entry h;
+    memset(&h, 0, sizeof h);
+    strcpy(h.mode, mode);
+    strcpy(h.dataset, dataset);
+    h.dataset_bytes = 123456789012ull;
+    h.messages[0] = 1000;
+    h.messages[1] = 250;
+    h.skipped = 3;
+    h.passes = 5;
+    h.time = t;
+    return h;
+}
+
+static void assert_same_state(const ks_model *a, const ks_model *b)
+{
+    cr_assert_eq(a->dim, b->dim);
+    cr_assert_eq(memcmp(a->z, b->z, a->dim * sizeof *a->z), 0, "z differs");
+    cr_assert_eq(memcmp(a->n, b->n, a->dim * sizeof *a->n), 0, "n differs");
+    cr_assert_eq(memcmp(&a->bias_z, &b->bias_z, sizeof a->bias_z), 0);
+    cr_assert_eq(memcmp(&a->bias_n, &b->bias_n, sizeof a->bias_n), 0);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+    char *data;
+    cr_assert_eq(ks_read_file(path, 1 << 26, &data, len), KS_OK);
+    return data;
+}
+
+static void put_file(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert_not_null(f);
+    cr_assert_eq(fwrite(data, 1, len, f), len);
+    cr_assert_eq(fclose(f), 0);
+}
+
+static void put_le32(unsigned char *p, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        p[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint32_t le32(const unsigned char *p)
+{
+    return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static void fix_crc(unsigned char *p, size_t len)
+{
+    put_le32(p + len - 4, (uint32_t)crc32(0L, p, (uInt)(len - 4)));
+}
+
+Test(model_io, round_trip_keeps_everything)
+{
+    ks_model *m = fresh(12), *l;
+    ks_history_entry h1 = entry("initial", "/data/a", 1700000000);
+    ks_history_entry h2 = entry("incremental", "in/b \"quoted\"", 1700003600);
+    unsigned char *data;
+    size_t len;
+    train(m, 1, 300);
+    ks_model_set_threshold(m, 0.42);
+    cr_assert_eq(ks_model_add_history(m, &h1), KS_OK);
+    cr_assert_eq(ks_model_add_history(m, &h2), KS_OK);
+    cr_assert_eq(ks_model_save(m, dir), KS_OK);
+    data = (unsigned char *)slurp(bin, &len);
+    cr_assert_eq(memcmp(data, "KSPAMMDL", 8), 0);
+    cr_assert_eq(ks_model_checksum(m), le32(data + len - 4));
+    cr_assert_eq(ks_model_checksum(m), (uint32_t)crc32(0L, data, (uInt)(len - 4)));
+    cr_assert_eq(ks_model_parent_checksum(m), 0);
+    cr_assert_eq(le32(data + OFF_HIST_COUNT), 2);
+    cr_assert_eq(ks_model_load(&l, dir), KS_OK);
+    cr_assert_eq(memcmp(ks_model_features(l), ks_model_features(m),
+                        sizeof(ks_feature_config)), 0);
+    cr_assert_eq(ks_model_train_config(l)->alpha, m->tc.alpha);
+    cr_assert_eq(ks_model_train_config(l)->beta, m->tc.beta);
+    cr_assert_eq(ks_model_train_config(l)->l1, m->tc.l1);
+    cr_assert_eq(ks_model_train_config(l)->l2, m->tc.l2);
+    cr_assert_eq(ks_model_train_config(l)->passes, m->tc.passes);
+    cr_assert_eq(ks_model_train_config(l)->seed, m->tc.seed);
+    cr_assert_eq(ks_model_train_config(l)->balance, m->tc.balance);
+    cr_assert_eq(ks_model_threshold(l), 0.42);
+    cr_assert_eq(ks_model_history_count(l), 2);
+    cr_assert_eq(memcmp(ks_model_history(l, 0), &h1, sizeof h1), 0);
+    cr_assert_eq(memcmp(ks_model_history(l, 1), &h2, sizeof h2), 0);
+    cr_assert_eq(ks_model_checksum(l), ks_model_checksum(m));
+    cr_assert_eq(ks_model_parent_checksum(l), 0);
+    cr_assert_eq(ks_model_nonzero(l), ks_model_nonzero(m));
+    assert_same_state(m, l);
+    free(data);
+    ks_model_free(m);
+    ks_model_free(l);
+}
+
+Test(model_io, continuation_is_bit_identical)
+{
+    /* A then save/load then B == A then B in one model */
+    ks_model *one = fresh(10), *two = fresh(10), *back;
+    train(one, 11, 400);
+    train(two, 11, 400);
+    cr_assert_eq(ks_model_save(two, dir), KS_OK);
+    ks_model_free(two);
+    cr_assert_eq(ks_model_load(&back, dir), KS_OK);
+    train(one, 22, 400);
+    train(back, 22, 400);
+    assert_same_state(one, back);
+    ks_model_free(one);
+    ks_model_free(back);
+}
+
+Test(model_io, parent_checksum_chain)
+{
+    ks_model *m = fresh(10), *l, *l2;
+    char d2[128];
+    uint32_t c1, c2;
+    train(m, 3, 50);
+    cr_assert_eq(ks_model_save(m, dir), KS_OK);
+    c1 = ks_model_checksum(m);
+    cr_assert_neq(c1, 0);
+    cr_assert_eq(ks_model_load(&l, dir), KS_OK);
+    cr_assert_eq(ks_model_checksum(l), c1);
+    cr_assert_eq(ks_model_parent_checksum(l), 0);
+    train(l, 4, 50);
+    snprintf(d2, sizeof d2, "%s/next", dir);
+    cr_assert_eq(ks_ensure_dir(d2), KS_OK);
+    cr_assert_eq(ks_model_save(l, d2), KS_OK);
+    c2 = ks_model_checksum(l);
+    cr_assert_neq(c2, c1);
+    cr_assert_eq(ks_model_parent_checksum(l), c1);
+    cr_assert_eq(ks_model_load(&l2, d2), KS_OK);
+    cr_assert_eq(ks_model_parent_checksum(l2), c1);
+    cr_assert_eq(ks_model_checksum(l2), c2);
+    ks_model_free(m);
+    ks_model_free(l);
+    ks_model_free(l2);
+}
+
+Test(model_io, model_json_describes_the_model)
+{
+    ks_model *m = fresh(10), *l;
+    ks_history_entry h = entry("initial", "data\\set", 1700000000);
+    char path[160], *js, want[64];
+    size_t len;
+    train(m, 5, 100);
+    cr_assert_eq(ks_model_add_history(m, &h), KS_OK);
+    cr_assert_eq(ks_model_save(m, dir), KS_OK);
+    cr_assert_eq(ks_model_load(&l, dir), KS_OK);
+    cr_assert_eq(ks_model_save(l, dir), KS_OK);   /* now has a parent */
+    snprintf(path, sizeof path, "%s/model.json", dir);
+    js = slurp(path, &len);
+    static const char *keys[] = {
+        "\"format_version\": 1", "\"hash_bits\": 10", "\"family_names\": [",
+        "\"alpha\": 0.1", "\"l1\": 0.01", "\"l2\": 1e-06", "\"passes\": 5",
+        "\"threshold\": 0.5", "\"examples_seen\": {\n    \"ham\": 1000,\n    \"spam\": 250",
+        "\"mode\": \"initial\"", "\"dataset\": \"data\\\\set\"",
+        "\"dataset_bytes\": 123456789012", "\"skipped\": 3",
+        "\"time\": \"2023-11-14T22:13:20Z\"", "\"nonzero_weights\": "};
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
+        cr_assert_not_null(strstr(js, keys[k]), "missing %s in\n%s", keys[k], js);
+    snprintf(want, sizeof want, "\"checksum\": \"%08x\"", ks_model_checksum(l));
+    cr_assert_not_null(strstr(js, want), "%s", want);
+    snprintf(want, sizeof want, "\"parent_checksum\": \"%08x\"", ks_model_checksum(m));
+    cr_assert_not_null(strstr(js, want), "%s", want);
+    cr_assert_eq(js[len - 1], '\n');
+    ks_free(js);
+    ks_model_free(m);
+    ks_model_free(l);
+}
+
+/* Saves a small model (no history) and returns its bytes. */
+static unsigned char *saved_bytes(size_t *len)
+{
+    ks_model *m = fresh(10);
+    train(m, 9, 40);
+    cr_assert_eq(ks_model_save(m, dir), KS_OK);
+    ks_model_free(m);
+    return (unsigned char *)slurp(bin, len);
+}
+
+/* Loading must fail with KS_ERR_MODEL, the path and `what` in the detail. */
+static void expect_bad(const char *what)
+{
+    ks_model *m = (ks_model *)1;
+    cr_assert_eq(ks_model_load(&m, dir), KS_ERR_MODEL, "%s: %s", what,
+                 ks_error_detail());
+    cr_assert_null(m);
+    cr_assert_not_null(strstr(ks_error_detail(), what), "want \"%s\" in \"%s\"",
+                       what, ks_error_detail());
+    cr_assert_not_null(strstr(ks_error_detail(), bin), "%s", ks_error_detail());
+}
+
+/* Writes data with one change (and, if fix, a valid CRC), expects what. */
+static void corrupt(const unsigned char *orig, size_t len, size_t off,
+                    const void *bytes, size_t n, int fix, const char *what)
+{
+    unsigned char *d = malloc(len);
+    memcpy(d, orig, len);
+    memcpy(d + off, bytes, n);
+    if (fix)
+        fix_crc(d, len);
+    put_file(bin, d, len);
+    expect_bad(what);
+    free(d);
+}
+
+Test(model_io, missing_short_magic_version_endianness)
+{
+    size_t len;
+    unsigned char *d;
+    expect_bad("missing");
+    put_file(bin, "KSPAMMDL", 8);
+    expect_bad("too short");
+    d = saved_bytes(&len);
+    corrupt(d, len, 0, "KSPAMMDX", 8, 0, "not a ks model file");
+    corrupt(d, len, OFF_VERSION, "\x02\0\0\0", 4, 0,
+            "format version 2, this program reads 1");
+    corrupt(d, len, OFF_ENDIAN, "\x01\x02\x03\x04", 4, 1, "other endianness");
+    put_file(bin, d, 100);
+    expect_bad("truncated");
+    free(d);
+}
+
+Test(model_io, checksum_and_structure)
+{
+    size_t len;
+    unsigned char *d = saved_bytes(&len), big[4], nan32[4], idx[4];
+    float qnan = NAN;
+    put_le32(big, 1000000);
+    memcpy(nan32, &qnan, 4);   /* host float layout: the file's on x86/arm */
+    corrupt(d, len, len / 2, "\xff", 1, 0, "checksum mismatch: file is corrupt");
+    /* counts past the end, with a valid CRC */
+    corrupt(d, len, OFF_HIST_COUNT, big, 4, 1, "truncated");
+    corrupt(d, len, OFF_COORDS_NOHIST - 8, big, 4, 1, "truncated");
+    /* settings out of range */
+    corrupt(d, len, OFF_HASH_BITS, "\x28\0\0\0", 4, 1, "feature settings out of range");
+    corrupt(d, len, OFF_ALPHA, "\0\0\0\0\0\0\xf0\xbf", 8, 1,   /* -1.0 */
+            "training settings out of range");
+    /* a coordinate outside 2^10, and a NaN state */
+    put_le32(idx, 1024);
+    corrupt(d, len, OFF_COORDS_NOHIST, idx, 4, 1, "out of range");
+    corrupt(d, len, OFF_COORDS_NOHIST + 4, nan32, 4, 1, "not finite");
+    corrupt(d, len, OFF_COORDS_NOHIST + 8, nan32, 4, 1, "not finite");
+    free(d);
+}
+
+Test(model_io, trailing_bytes_are_rejected)
+{
+    size_t len;
+    unsigned char *d = saved_bytes(&len), *e = calloc(1, len + 12);
+    memcpy(e, d, len - 4);
+    fix_crc(e, len + 12);
+    put_file(bin, e, len + 12);
+    expect_bad("unexpected bytes");
+    free(d);
+    free(e);
+}
+
+Test(model_io, every_flipped_bit_is_detected)
+{
+    ks_model *m = fresh(8), *l;
+    ks_history_entry h = entry("initial", "x", 1);
+    unsigned char *d;
+    size_t len;
+    train(m, 13, 10);
+    cr_assert_eq(ks_model_add_history(m, &h), KS_OK);
+    cr_assert_eq(ks_model_save(m, dir), KS_OK);
+    ks_model_free(m);
+    d = (unsigned char *)slurp(bin, &len);
+    cr_assert_gt(len, 500);
+    for (size_t i = 0; i < len; i++)
+        for (int bit = 0; bit < 8; bit++) {
+            d[i] ^= (unsigned char)(1u << bit);
+            put_file(bin, d, len);
+            l = NULL;
+            cr_assert_eq(ks_model_load(&l, dir), KS_ERR_MODEL,
+                         "byte %zu bit %d not detected", i, bit);
+            d[i] ^= (unsigned char)(1u << bit);
+        }
+    put_file(bin, d, len);
+    cr_assert_eq(ks_model_load(&l, dir), KS_OK);
+    ks_model_free(l);
+    free(d);
+}
+
+Test(model_io, save_into_missing_folder_fails)
+{
+    ks_model *m = fresh(8);
+    char d2[128];
+    snprintf(d2, sizeof d2, "%s/nope", dir);
+    cr_assert_eq(ks_model_save(m, d2), KS_ERR_WRITE);
+    cr_assert_eq(ks_model_checksum(m), 0);
+    ks_model_free(m);
+}
+
+Test(model_io, allocation_failures_in_save_and_load)
+{
+    ks_model *m = fresh(10), *l;
+    ks_history_entry h = entry("initial", "x", 1);
+    unsigned long n;
+    train(m, 17, 60);
+    for (int i = 0; i < 6; i++)
+        cr_assert_eq(ks_model_add_history(m, &h), KS_OK);
+    for (n = 1;; n++) {
+        ks_status st;
+        ks_alloc_fail_at(n, 0);
+        st = ks_model_save(m, dir);
+        ks_alloc_fail_at(0, 0);
+        if (st == KS_OK)
+            break;
+        cr_assert_eq(st, KS_ERR_NOMEM, "save, allocation %lu: %s", n,
+                     ks_error_detail());
+        cr_assert_eq(ks_model_checksum(m), 0);   /* unchanged on failure */
+        cr_assert_lt(n, 100);
+    }
+    cr_assert_gt(n, 3);
+    for (n = 1;; n++) {
+        ks_status st;
+        l = (ks_model *)1;
+        ks_alloc_fail_at(n, 0);
+        st = ks_model_load(&l, dir);
+        ks_alloc_fail_at(0, 0);
+        if (st == KS_OK)
+            break;
+        cr_assert_eq(st, KS_ERR_NOMEM, "load, allocation %lu: %s", n,
+                     ks_error_detail());
+        cr_assert_null(l);
+        cr_assert_lt(n, 100);
+    }
+    cr_assert_gt(n, 4);
+    assert_same_state(m, l);
+    ks_model_free(m);
+    ks_model_free(l);
+}
