@@ -426,6 +426,7 @@ static ks_status read_history(const char *path, reader *r, ks_model *m,
     for (uint32_t i = 0; i < count; i++) {
         ks_history_entry h;
         ks_status st;
+        memset(&h, 0, sizeof h);   /* padding too: entries compare by bytes */
         memcpy(h.mode, r->p + r->pos, sizeof h.mode);
         memcpy(h.dataset, r->p + r->pos + sizeof h.mode, sizeof h.dataset);
         r->pos += sizeof h.mode + sizeof h.dataset;

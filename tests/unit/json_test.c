@@ -143,6 +143,7 @@ Test(json, misuse_is_sticky_usage_error)
     ks_json_end(&j);
     cr_assert_str_eq(out.data, "{");   /* nothing after the first failure */
 
+    ks_buf_free(&out);
     setup();
     ks_json_begin_array(&j);
     ks_json_key(&j, "k");   /* key in an array */
