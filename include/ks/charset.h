@@ -11,9 +11,19 @@
 #include <stdbool.h>
 #include "buf.h"
 
-/* Appends the UTF-8 form of in[0..len) in `charset` (may be NULL) to out. */
+/* Appends the UTF-8 form of in[0..len) in `charset` (may be NULL) to out.
+ * The name is matched case-insensitively, quotes and blanks trimmed, and
+ * mapped as WHATWG does (gb2312 -> GBK, big5 -> Big5-HKSCS, iso-8859-1 ->
+ * windows-1252, ks_c_5601-1987 -> CP949, unicode-1-1-utf-7 -> UTF-7).
+ * Only KS_ERR_NOMEM is returned: bad bytes become U+FFFD.
+ * Thread-safe: iconv descriptors are cached per thread (closed at thread
+ * exit; the main thread's stay open until process exit). */
 ks_status ks_charset_to_utf8(const char *charset, const char *in, size_t len,
                              ks_buf *out);
+
+/* True when `charset` (may be NULL) names a charset this module decodes;
+ * false for unknown names, which ks_charset_to_utf8 reads by sniffing. */
+bool ks_charset_supported(const char *charset);
 
 /* True when s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool ks_utf8_valid(const char *s, size_t len);
