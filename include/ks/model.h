@@ -49,6 +49,10 @@ typedef struct {
 
 typedef struct ks_model ks_model;
 
+/* A zero model (all weights 0, threshold 0.5, no history, checksum and
+ * parent 0). KS_ERR_USAGE naming the setting when fc or tc is out of range
+ * (alpha > 0; beta, l1, l2 >= 0 and finite; passes 1..1000; balance 0/1);
+ * KS_ERR_NOMEM. Memory: 8 bytes per bucket (2^hash_bits). */
 ks_status ks_model_new(ks_model **out /* OUT */, const ks_feature_config *fc,
                        const ks_train_config *tc);
 void ks_model_free(ks_model *m);   /* NULL is a no-op */
@@ -56,12 +60,16 @@ void ks_model_free(ks_model *m);   /* NULL is a no-op */
 const ks_feature_config *ks_model_features(const ks_model *m);
 const ks_train_config *ks_model_train_config(const ks_model *m);
 
-/* Margin w . x + b, and probability sigmoid(margin). */
+/* Margin w . x + b, and probability sigmoid(margin) with the margin
+ * clipped to [-35, 35] (so 0 < p < 1). x must come from this model's
+ * feature settings (indices < 2^hash_bits; others are ignored). */
 double ks_model_margin(const ks_model *m, const ks_fvec *x);
 double ks_model_predict(const ks_model *m, const ks_fvec *x);
 
 /* One FTRL-Proximal step on (x, label in {0,1}) with example weight
- * (multiplies the gradient). Returns the log loss before the step. */
+ * (multiplies the gradient; 0 leaves the model unchanged). Returns the
+ * (unweighted) log loss of the prediction made before the step. The update
+ * rule and its terms are described at the top of model/model.c. */
 double ks_model_learn(ks_model *m, const ks_fvec *x, int label,
                       double weight);
 
@@ -69,8 +77,11 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label,
 double ks_model_threshold(const ks_model *m);
 void ks_model_set_threshold(ks_model *m, double t);
 
+/* Appends a copy of h (strings cut to fit and NUL-terminated). */
 ks_status ks_model_add_history(ks_model *m, const ks_history_entry *h);
 size_t ks_model_history_count(const ks_model *m);
+/* Entry i (0 = oldest), owned by the model, valid until the next
+ * ks_model_add_history or ks_model_free; NULL when i is past the end. */
 const ks_history_entry *ks_model_history(const ks_model *m, size_t i);
 
 /* Examples trained on so far, by label, summed over the history. */
@@ -81,7 +92,8 @@ uint64_t ks_model_seen(const ks_model *m, int label);
 uint32_t ks_model_checksum(const ks_model *m);
 uint32_t ks_model_parent_checksum(const ks_model *m);
 
-/* Non-zero weights (for the summary in logs and model.json). */
+/* Non-zero weights, i.e. buckets with |z| > l1 (for the summary in logs
+ * and model.json). Walks all 2^hash_bits buckets. */
 uint64_t ks_model_nonzero(const ks_model *m);
 
 /* KS_OK when features c are the ones the model was trained with (what
@@ -91,12 +103,23 @@ ks_status ks_model_check_compatible(const ks_model *m,
                                     const ks_feature_config *c);
 
 /* Writes dir/model.bin and dir/model.json atomically; dir must exist.
- * Sets the checksum; the parent checksum becomes the previous checksum. */
+ * The file records ks_model_checksum(m) as its parent (0 for a fresh model,
+ * the loaded file's checksum for a loaded one). On success the parent
+ * checksum becomes that previous checksum and the checksum becomes the new
+ * file's CRC32. On failure (KS_ERR_NOMEM, KS_ERR_WRITE) m is unchanged;
+ * model.bin is written first, so a failure writing model.json can leave a
+ * new model.bin beside the old model.json. */
 ks_status ks_model_save(ks_model *m, const char *dir);
 
-/* Loads dir/model.bin. KS_ERR_MODEL with a detail naming the file and the
- * problem: missing, wrong magic, other format version, other endianness,
- * truncated, checksum mismatch, settings out of range. */
+/* Loads dir/model.bin (layout at the top of model/model_io.c). Checks, in
+ * this order, each failing with KS_ERR_MODEL and a detail naming the file
+ * and the problem: missing; too short; not a ks model file (magic); format
+ * version N; other endianness; checksum mismatch: file is corrupt;
+ * truncated / unexpected bytes (declared counts vs size); feature or
+ * training settings out of range; coordinate index out of range or out of
+ * order; state not finite. KS_ERR_NOMEM when memory runs out. The model's
+ * checksum is the file's CRC32 and its parent the one stored in the file;
+ * model.json is not read. */
 ks_status ks_model_load(ks_model **out /* OUT */, const char *dir);
 
 #endif
