@@ -1,0 +1,136 @@
+/* extract_test.c - message -> feature vector: families, prefixes,
+ * determinism, settings checks. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+#include "ks/features.h"
+#include "ks/hash.h"
+
+static ks_message text_msg(const char *s)
+{
+    ks_message m = {.id = "1", .label = 0, .kind = KS_MSG_TEXT, .data = s,
+                    .len = strlen(s), .file = "t.csv", .line = 1};
+    return m;
+}
+
+static ks_fvec extract(const ks_feature_config *c, ks_message m)
+{
+    ks_extractor *ex;
+    ks_fvec v = {0};
+    cr_assert_eq(ks_extractor_new(&ex, c), KS_OK);
+    cr_assert_eq(ks_extract(ex, &m, &v), KS_OK);
+    ks_extractor_free(ex);
+    return v;
+}
+
+static int has_index(const ks_fvec *v, uint32_t idx)
+{
+    for (uint32_t i = 0; i < v->n; i++)
+        if (v->f[i].index == idx)
+            return 1;
+    return 0;
+}
+
+static uint32_t bucket(const ks_feature_config *c, const char *family, const char *tok)
+{
+    uint32_t seed = ks_hash32(family, strlen(family), c->seed);
+    return ks_hash32(tok, strlen(tok), seed) & ((1u << c->hash_bits) - 1);
+}
+
+Test(extract, words_go_to_their_hashed_buckets)
+{
+    ks_feature_config c;
+    ks_feature_config_default(&c);
+    c.families = KS_FEAT_WORDS;
+    ks_fvec v = extract(&c, text_msg("Cheap cheap PILLS"));
+    cr_assert_eq(v.n, 2);
+    cr_assert(has_index(&v, bucket(&c, "body", "cheap")));
+    cr_assert(has_index(&v, bucket(&c, "body", "pills")));
+    ks_fvec_free(&v);
+}
+
+Test(extract, subject_line_is_a_prefixed_header)
+{
+    ks_feature_config c;
+    ks_feature_config_default(&c);
+    c.families = KS_FEAT_WORDS | KS_FEAT_HEADERS;
+    ks_fvec v = extract(&c, text_msg("Subject: offer\nhello"));
+    cr_assert(has_index(&v, bucket(&c, "subject", "offer")));
+    cr_assert(!has_index(&v, bucket(&c, "body", "offer")));
+    cr_assert(has_index(&v, bucket(&c, "body", "hello")));
+    ks_fvec_free(&v);
+}
+
+Test(extract, deterministic_and_unit_length)
+{
+    ks_feature_config c;
+    ks_feature_config_default(&c);
+    c.families |= KS_FEAT_BIGRAMS | KS_FEAT_CHARGRAMS;
+    const char *s = "Subject: win money now\nclick here to claim your prize, win win";
+    ks_fvec a = extract(&c, text_msg(s)), b = extract(&c, text_msg(s));
+    double norm = 0;
+    cr_assert_eq(a.n, b.n);
+    cr_assert(a.n > 20);
+    for (uint32_t i = 0; i < a.n; i++) {
+        cr_assert_eq(a.f[i].index, b.f[i].index);
+        cr_assert_eq(a.f[i].value, b.f[i].value);
+        norm += (double)a.f[i].value * a.f[i].value;
+    }
+    cr_assert_float_eq(norm, 1.0, 1e-5);
+    ks_fvec_free(&a);
+    ks_fvec_free(&b);
+}
+
+Test(extract, seed_changes_buckets)
+{
+    ks_feature_config c1, c2;
+    ks_feature_config_default(&c1);
+    c2 = c1;
+    c2.seed = c1.seed + 1;
+    ks_fvec a = extract(&c1, text_msg("alpha beta gamma delta"));
+    ks_fvec b = extract(&c2, text_msg("alpha beta gamma delta"));
+    int same = a.n == b.n;
+    for (uint32_t i = 0; same && i < a.n; i++)
+        same = a.f[i].index == b.f[i].index;
+    cr_assert(!same);
+    ks_fvec_free(&a);
+    ks_fvec_free(&b);
+}
+
+Test(extract, config_check_names_the_setting)
+{
+    ks_feature_config c;
+    ks_feature_config_default(&c);
+    cr_assert_eq(ks_feature_config_check(&c), KS_OK);
+    c.hash_bits = 29;
+    cr_assert_eq(ks_feature_config_check(&c), KS_ERR_USAGE);
+    cr_assert(strstr(ks_error_detail(), "hash_bits"));
+    ks_feature_config_default(&c);
+    c.families = 0;
+    cr_assert_eq(ks_feature_config_check(&c), KS_ERR_USAGE);
+    ks_feature_config_default(&c);
+    c.ngram_n = 1;
+    cr_assert_eq(ks_feature_config_check(&c), KS_ERR_USAGE);
+    cr_assert(strstr(ks_error_detail(), "ngram_n"));
+}
+
+Test(extract, raw_mail_headers_and_body)
+{
+    ks_feature_config c;
+    ks_feature_config_default(&c);
+    c.families = KS_FEAT_WORDS | KS_FEAT_HEADERS | KS_FEAT_URLS;
+    const char *raw = "From: Alice <alice@example.com>\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n"
+                      "X-Spam-Status: Yes\r\nContent-Type: text/plain\r\n\r\n"
+                      "Visit http://www.Example.org/path now\r\n";
+    ks_message m = {.id = "m", .label = 1, .kind = KS_MSG_MAIL, .data = raw,
+                    .len = strlen(raw), .file = "m", .line = 0};
+    ks_fvec v = extract(&c, m);
+    cr_assert(has_index(&v, bucket(&c, "subject", "gr\xc3\xbc\x73\x73\x65")));
+    cr_assert(has_index(&v, bucket(&c, "from", "alice")));
+    cr_assert(has_index(&v, bucket(&c, "body", "visit")));
+    cr_assert(has_index(&v, bucket(&c, "url", "www.example.org")));
+    cr_assert(has_index(&v, bucket(&c, "url", "example.org")));
+    /* filter verdict headers are not features */
+    cr_assert(!has_index(&v, bucket(&c, "x-spam-status", "yes")));
+    ks_fvec_free(&v);
+}
