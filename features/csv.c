@@ -166,13 +166,14 @@ static int step(ks_csv *c, const char *p, size_t n, size_t *used)
 {
     size_t i = 0;
     int r = 0;
-    if (c->cr_pending && n > 0) {
-        c->cr_pending = 0;
-        if (p[0] == '\n')
-            i++;
-    }
     while (i < n && r == 0) {
         size_t k;
+        if (c->cr_pending) {            /* the '\n' of a "\r\n" line end */
+            c->cr_pending = 0;
+            if (p[i] == '\n')
+                i++;
+            continue;
+        }
         if (c->state == QUOTED) {
             ks_status rc = quoted_run(c, p + i, n - i, &k);
             if (rc != KS_OK)

@@ -57,6 +57,8 @@ ks_status ks_instream_new(ks_instream **out, size_t bufsize)
     if (!s)
         return ks_fail(KS_ERR_NOMEM, "out of memory for an input stream");
     s->cap = bufsize ? bufsize : KS_INSTREAM_BUFSIZE;
+    if (s->cap < KS_INSTREAM_MINBUF)
+        s->cap = KS_INSTREAM_MINBUF;
     s->buf = ks_malloc(s->cap);
     if (!s->buf) {
         ks_free(s);

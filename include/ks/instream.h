@@ -35,8 +35,10 @@ typedef enum {
 
 #define KS_INSTREAM_BUFSIZE (256u * 1024u)   /* bytes buffered per fill */
 #define KS_INSTREAM_GZ_FLOOR (1u << 20)      /* bytes always allowed out */
+#define KS_INSTREAM_MINBUF 4u                /* smallest buffer (a BOM fits) */
 
-/* A closed handle; bufsize 0 means KS_INSTREAM_BUFSIZE. */
+/* A closed handle; bufsize 0 means KS_INSTREAM_BUFSIZE, and a bufsize under
+ * KS_INSTREAM_MINBUF is raised to it (small sizes are for tests). */
 ks_status ks_instream_new(ks_instream **out /* OUT */, size_t bufsize);
 
 /* Opens path (closing whatever was open). max_ratio 0 disables the gzip
