@@ -63,6 +63,7 @@ typedef struct {
     ks_buf text;          /* its UTF-8 text */
     ks_buf html;          /* text of an HTML leaf */
     ks_buf urls;          /* link targets of an HTML leaf, NUL-separated */
+    ks_status link_st;    /* first failure collecting them */
 } mail_ctx;
 
 /* What dispatch needs from an entity's header, copied out of mail_ctx
@@ -484,9 +485,10 @@ static ks_status scan_urls(mail_ctx *m, char *t, size_t n)
 static void collect_link(void *ctx, const char *url, size_t len)
 {
     mail_ctx *m = ctx;
-    /* a failed append only loses a link; the next call reports NOMEM */
-    if (ks_buf_append(&m->urls, url, len) == KS_OK)
-        ks_buf_putc(&m->urls, '\0');
+    if (m->link_st == KS_OK)
+        m->link_st = ks_buf_append(&m->urls, url, len);
+    if (m->link_st == KS_OK)
+        m->link_st = ks_buf_putc(&m->urls, '\0');
 }
 
 static ks_status html_leaf(mail_ctx *m)
@@ -495,7 +497,10 @@ static ks_status html_leaf(mail_ctx *m)
     ks_status st;
     ks_buf_clear(&m->html);
     ks_buf_clear(&m->urls);
+    m->link_st = KS_OK;
     st = ks_html_to_text(m->text.data, m->text.len, &m->html, collect_link, m);
+    if (st == KS_OK)
+        st = m->link_st;
     if (st == KS_OK && m->html.len)
         st = emit(m, KS_SEG_BODY, "html", m->html.data, m->html.len);
     for (i = 0; st == KS_OK && i < m->urls.len;) {
