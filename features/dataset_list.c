@@ -128,7 +128,7 @@ static ks_status read_names(const char *path, names *nm)
 
 static int has_name(const names *nm, const char *name)
 {
-    return bsearch(&name, nm->v, nm->n, sizeof *nm->v, str_cmp) != NULL;
+    return nm->n && bsearch(&name, nm->v, nm->n, sizeof *nm->v, str_cmp) != NULL;
 }
 
 static int label_of(const char *name)

@@ -28,6 +28,17 @@
  *
  * Memory: one message (bounded by max_message / max_field) plus the list of
  * file names; never the whole dataset.
+ *
+ * Order: files sorted by byte-wise path (TREC: the index order, which is
+ * the corpus chronology), records of a file in file order. Ids: see
+ * ks_message; a file that starts with a From_ line but holds one message
+ * keeps the plain path as id. A CSV id column with an empty value gives
+ * the row number. Errors while reading a message file are skips; errors on
+ * a CSV (I/O, corrupt gzip, gzip over max_gz_ratio: KS_ERR_LIMIT) fail the
+ * pass, and next() keeps returning that error until ks_dataset_rewind().
+ *
+ * Threads: a dataset handle is used by one thread at a time; distinct
+ * handles are independent.
  */
 #ifndef KS_DATASET_H
 #define KS_DATASET_H
@@ -64,7 +75,8 @@ typedef struct {
     const char *file;  /* path of the file it came from (for errors) */
     long line;         /* 1-based line in that file where it starts, or 0 */
 } ks_message;          /* all pointers valid until the next call on the
-                          dataset; owned by the dataset */
+                          dataset (next, rewind, free); owned by the
+                          dataset: copy what must outlive that */
 
 enum {
     KS_SKIP_BAD_LABEL = 0,  /* label not 0/1/ham/spam, or columns disagree */
@@ -90,7 +102,9 @@ void ks_dataset_opts_default(ks_dataset_opts *o);
 
 typedef struct {
     ks_format format;              /* what was detected or forced */
-    uint64_t files;                /* data files opened (this pass) */
+    uint64_t files;                /* data files opened (this pass); a
+                                      file that cannot be opened is not
+                                      counted here but as unreadable */
     uint64_t bytes;                /* input bytes read, compressed (this pass) */
     uint64_t messages;             /* messages returned (this pass) */
     uint64_t per_class[2];         /* messages returned by label */
