@@ -53,6 +53,7 @@ struct ks_dataset {
     ks_status failed;          /* sticky error of this pass, or KS_OK */
     ks_instream *in;           /* the one open data file */
     int file_open;             /* `in` holds a file whose bytes are uncounted */
+    uint64_t bytes_done;       /* input bytes of the files closed this pass */
     int src;                   /* SRC_*: what reads from `in` */
     const ks_ds_entry *cur;    /* entry of the open file */
     ks_csv *csv;
@@ -189,8 +190,9 @@ ks_status ks_dataset_open(ks_dataset **out, const char *dir, const ks_dataset_op
 static void close_source(ks_dataset *ds)
 {
     if (ds->file_open)
-        ds->st.bytes += ks_instream_bytes_in(ds->in);
+        ds->bytes_done += ks_instream_bytes_in(ds->in);
     ds->file_open = 0;
+    ds->st.bytes = ds->bytes_done;
     ks_instream_close(ds->in);
     ks_csv_free(ds->csv);
     ks_mbox_free(ds->mbox);
@@ -218,6 +220,7 @@ ks_status ks_dataset_rewind(ks_dataset *ds, uint64_t seed)
     f = ds->st.format;
     memset(&ds->st, 0, sizeof ds->st);
     ds->st.format = f;
+    ds->bytes_done = 0;
     ds->failed = KS_OK;
     ds->pos = 0;
     for (i = 0; i < ds->list.n; i++)
@@ -276,6 +279,8 @@ static ks_status emit(ks_dataset *ds, ks_message *msg, int label, ks_msg_kind ki
     msg->line = line;
     ds->st.messages++;
     ds->st.per_class[label]++;
+    /* live, so that a progress line moves inside one big CSV or mbox */
+    ds->st.bytes = ds->bytes_done + (ds->file_open ? ks_instream_bytes_in(ds->in) : 0);
     return KS_OK;
 }
 

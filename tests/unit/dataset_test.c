@@ -170,6 +170,7 @@ Test(dataset, csv_records_and_skips)
     cr_assert_str_eq(m.data, "hello \"you\"\r\nsecond line");
     cr_assert_eq(m.line, 2);
     cr_assert_not_null(strstr(m.file, "d/a.csv"));
+    cr_assert_eq(stats()->bytes, ks_dataset_size(ds));   /* live, file read */
     cr_assert_eq(ks_dataset_next(ds, &m), KS_OK);
     cr_assert_eq(m.line, 4);
     cr_assert_eq(read_all(out, sizeof out), KS_DONE);
