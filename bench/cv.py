@@ -40,7 +40,7 @@ def split_mail(src, dst, k, fold, held, prefix):
             if (fold_of(rel, k) == fold) == held:
                 out = os.path.join(dst, os.path.dirname(rel), prefix + name)
                 os.makedirs(os.path.dirname(out), exist_ok=True)
-                os.symlink(os.path.join(root, name), out)
+                os.symlink(os.path.abspath(os.path.join(root, name)), out)
 
 def split(src, dst, k, fold, held, prefix=''):
     if any(n.endswith('.csv') for n in os.listdir(src)):

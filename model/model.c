@@ -73,8 +73,8 @@ ks_status ks_train_config_check(const ks_train_config *c)
         return ks_fail(KS_ERR_USAGE, "l2 must be >= 0");
     if (c->passes < 1 || c->passes > 1000)
         return ks_fail(KS_ERR_USAGE, "passes must be 1..1000");
-    if (c->balance > 1)
-        return ks_fail(KS_ERR_USAGE, "balance must be 0 or 1");
+    if (c->balance > 2)
+        return ks_fail(KS_ERR_USAGE, "balance must be 0 (none), 1 (prior) or 2 (equal)");
     return KS_OK;
 }
 

@@ -29,9 +29,11 @@ typedef struct {
     double l2;          /* L2 strength */
     uint32_t passes;    /* passes over the data in initial training */
     uint64_t seed;      /* shuffle seed */
-    uint32_t balance;   /* 1: weight examples so each class of a training
-                           set counts equally (guards against class-mix
-                           shift between training sets) */
+    uint32_t balance;   /* class weights of a training set: 0 none; 1
+                           prior: a later set is weighted to the class mix
+                           of the model's first set (guards against
+                           class-mix shift); 2 equal: each class counts
+                           the same */
 } ks_train_config;
 
 void ks_train_config_default(ks_train_config *c);
@@ -51,7 +53,7 @@ typedef struct ks_model ks_model;
 
 /* A zero model (all weights 0, threshold 0.5, no history, checksum and
  * parent 0). KS_ERR_USAGE naming the setting when fc or tc is out of range
- * (alpha > 0; beta, l1, l2 >= 0 and finite; passes 1..1000; balance 0/1);
+ * (alpha > 0; beta, l1, l2 >= 0 and finite; passes 1..1000; balance 0..2);
  * KS_ERR_NOMEM. Memory: 8 bytes per bucket (2^hash_bits). */
 ks_status ks_model_new(ks_model **out /* OUT */, const ks_feature_config *fc,
                        const ks_train_config *tc);

@@ -1,6 +1,7 @@
 /* tokenize_test.c - the scalar tokenizer: boundaries, ASCII folding, the
  * utf8proc path (NFKC, case folding, ignorables, CJK), long runs. */
 #include <criterion/criterion.h>
+#include <stdio.h>
 #include <string.h>
 #include "ks/buf.h"
 #include "ks/tokenize.h"
