@@ -15,6 +15,8 @@
 # behaves. The result depends only on libc, libm, libz and liblzma, all of
 # which debian:bookworm-slim already contains.
 #
+# Needs (Debian): libxml2-dev liblzma-dev libutf8proc-dev zlib1g-dev.
+#
 # Use: include(cmake/static-libxml2.cmake) after the pkg_check_modules()
 # calls that create PkgConfig::XML2 and PkgConfig::UTF8PROC and before the
 # first add_library()/add_executable(), then configure with -DKS_STATIC_XML=ON.
@@ -50,9 +52,18 @@ if(KS_STATIC_XML)
 
   # libxml2's own static dependencies minus libxml2 itself and ICU:
   # typically z, lzma and m.
+  # They stay shared libraries (the base image has them), but the linker
+  # needs their development symlinks: say so now rather than at link time.
   set(_ks_xml2_deps "")
   foreach(_lib IN LISTS XML2_STATIC_LIBRARIES)
     if(NOT _lib STREQUAL "xml2" AND NOT _lib MATCHES "^icu")
+      find_library(_ks_dep_${_lib} NAMES ${_lib}
+                   HINTS ${XML2_STATIC_LIBRARY_DIRS} ${XML2_LIBRARY_DIRS})
+      if(NOT _ks_dep_${_lib})
+        message(FATAL_ERROR
+                "KS_STATIC_XML=ON: libxml2.a needs -l${_lib}, not found "
+                "(Debian: liblzma-dev for lzma, zlib1g-dev for z)")
+      endif()
       list(APPEND _ks_xml2_deps ${_lib})
     endif()
   endforeach()

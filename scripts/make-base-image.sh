@@ -40,6 +40,14 @@ done
 
 log() { printf 'make-base-image: %s\n' "$*" >&2; }
 
+root_mode_ok() { # images made by an earlier version of this script had / at 0700
+    [[ "$(docker run --rm --network=none --user 65534:65534 "$TAG" /bin/sh -c 'echo ok' 2>/dev/null)" == ok ]]
+}
+
+if ((!FORCE)) && docker image inspect "$TAG" >/dev/null 2>&1 && ! root_mode_ok; then
+    log "$TAG exists but a non-root user cannot use it; rebuilding"
+    FORCE=1
+fi
 if ((!FORCE)) && docker image inspect "$TAG" >/dev/null 2>&1; then
     log "$TAG exists ($(docker image inspect -f '{{.Size}}' "$TAG") bytes); nothing to do"
 else
@@ -93,7 +101,10 @@ EOF
         "$R"/tmp/* "$R"/root/.bash_history
     : >"$R/etc/machine-id"
     # /dev, /proc and /sys are provided by the container runtime.
-    rm -rf "$R"/dev/* "$R"/proc/* "$R"/sys/*
+    rm -rf "${R:?}"/dev/* "${R:?}"/proc/* "${R:?}"/sys/*
+    # mktemp made the folder 0700 and tar stores it as the image's "/":
+    # every non-root user would then fail even to exec a program.
+    chmod 0755 "$R"
 
     log "importing as $TAG"
     tar --numeric-owner -C "$R" -c . | docker import \
