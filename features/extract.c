@@ -175,12 +175,42 @@ static int skip_header(const char *name)
     return 0;
 }
 
+/* Header values also hold addresses, host names and IP addresses whose
+ * whole form says more than their parts ("mail.example.com",
+ * "10.1.2.3"): emit every run without blanks or brackets that holds a '.'
+ * or '@', lower-cased, as one more token of the field. */
+static void header_words(ks_extractor *ex, const char *s, size_t len, uint32_t seed)
+{
+    char w[128];
+    size_t i = 0;
+    while (i < len) {
+        size_t n = 0, start;
+        int dotted = 0;
+        while (i < len && strchr(" \t\r\n<>()[]\";,'", s[i]))
+            i++;
+        start = i;
+        while (i < len && !strchr(" \t\r\n<>()[]\";,'", s[i])) {
+            dotted |= s[i] == '.' || s[i] == '@';
+            if (n < sizeof w)
+                w[n++] = (char)tolower((unsigned char)s[i]);
+            i++;
+        }
+        while (n && (w[n - 1] == '.' || w[n - 1] == ':'))
+            n--;
+        if (dotted && i - start <= sizeof w && n > 1)
+            add(ex, ks_hash32(w, n, seed ^ 0x2e2e2e2eu));
+    }
+}
+
 static void on_header(ks_extractor *ex, const char *name, const char *text, size_t len)
 {
+    uint32_t seed;
     if (!(ex->cfg.families & KS_FEAT_HEADERS) || skip_header(name))
         return;
     add(ex, ks_hash32(name, strlen(name), ex->seed_hdr));   /* field present */
-    tokenize(ex, text, len, family_seed(ex->cfg.seed, name), 0);
+    seed = family_seed(ex->cfg.seed, name);
+    tokenize(ex, text, len, seed, 0);
+    header_words(ex, text, len, seed);
 }
 
 /* URL host, lower-cased, and its parent domains down to two labels. */
