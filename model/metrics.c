@@ -28,6 +28,7 @@
  *    The value is the largest TPR among points whose FPR = fp / n_ham is
  *    <= the target. NaN when either class is absent.
  */
+#include <assert.h>
 #include <math.h>
 #include <stdlib.h>
 #include "ks/alloc.h"
@@ -89,6 +90,18 @@ ks_status ks_metrics_add(ks_metrics *m, int label, double prob)
     m->label[m->n] = (unsigned char)label;
     m->n++;
     return KS_OK;
+}
+
+size_t ks_metrics_count(const ks_metrics *m)
+{
+    return m->n;
+}
+
+void ks_metrics_get(const ks_metrics *m, size_t i, int *label, double *prob)
+{
+    assert(i < m->n);
+    *label = m->label[i];
+    *prob = m->prob[i];
 }
 
 static double safe_div(double a, double b) { return b > 0 ? a / b : 0.0; }

@@ -39,6 +39,12 @@ ks_status ks_metrics_new(ks_metrics **out /* OUT */);
 void ks_metrics_free(ks_metrics *m);   /* NULL is a no-op */
 ks_status ks_metrics_add(ks_metrics *m, int label, double prob);
 
+/* The pairs added so far, in the order added (for plots): count, and pair
+ * i < count into *label (0/1) and *prob. Reading never changes m. */
+size_t ks_metrics_count(const ks_metrics *m);
+void ks_metrics_get(const ks_metrics *m, size_t i, int *label /* OUT */,
+                    double *prob /* OUT */);
+
 /* Predicted spam when prob >= threshold. Fails with KS_ERR_DATA when no
  * message was added. AUC is NaN with one class only. */
 ks_status ks_metrics_compute(const ks_metrics *m, double threshold,
