@@ -74,7 +74,9 @@ static void usage(const ks_app_opts *o, FILE *f)
             "  --hash-bits B         2^B feature buckets, 8..28 (default 20)\n"
             "  --features LIST       comma list of words,headers,bigrams,chargrams,\n"
             "                        urls,meta (default words,headers,urls,meta)\n"
-            "  --weighting W         log (default) or binary\n");
+            "  --weighting W         log (default) or binary\n"
+            "  --replay N            past examples the model keeps and rehearses in\n"
+            "                        later updates (default 2048; 0: none)\n");
     if (o->mode != KS_APP_VALIDATE)
         fprintf(f,
             "  --passes N            passes over the data (default 5; update: the\n"
@@ -146,13 +148,13 @@ static int parse_features(const char *s, uint32_t *out)
 
 enum { O_DATASET = 256, O_MODEL, O_SAVE, O_FORMAT, O_BAD, O_MAXMSG, O_BITS,
        O_FEATURES, O_WEIGHTING, O_PASSES, O_ALPHA, O_L1, O_L2, O_SEED,
-       O_BALANCE, O_SHUFFLE, O_THRESHOLD };
+       O_BALANCE, O_SHUFFLE, O_THRESHOLD, O_REPLAY };
 
 /* Which modes accept a flag: bit 0 train, bit 1 update, bit 2 validate. */
 static const struct { int id; unsigned modes; } flag_modes[] = {
     {O_MODEL, 6}, {O_BITS, 1}, {O_FEATURES, 1}, {O_WEIGHTING, 1},
     {O_PASSES, 3}, {O_ALPHA, 1}, {O_L1, 1}, {O_L2, 1}, {O_SEED, 3},
-    {O_BALANCE, 3}, {O_SHUFFLE, 3}, {O_THRESHOLD, 4}};
+    {O_BALANCE, 3}, {O_SHUFFLE, 3}, {O_THRESHOLD, 4}, {O_REPLAY, 1}};
 
 static int flag_allowed(int id, ks_app_mode mode)
 {
@@ -227,6 +229,9 @@ static int apply(ks_app_opts *o, int id, const char *v)
         if (parse_u64(v, 1u << 20, &u) || u < 1) return -1;
         o->shuffle_buffer = (unsigned)u; return 0;
     case O_THRESHOLD: return parse_double(v, 0, 1, &o->threshold);
+    case O_REPLAY:
+        if (parse_u64(v, 1u << 20, &u)) return -1;
+        o->train.replay = (uint32_t)u; return 0;
     }
     return -1;
 }
@@ -249,6 +254,7 @@ static const struct option long_opts[] = {
     {"balance", required_argument, 0, O_BALANCE},
     {"shuffle-buffer", required_argument, 0, O_SHUFFLE},
     {"threshold", required_argument, 0, O_THRESHOLD},
+    {"replay", required_argument, 0, O_REPLAY},
     {"quiet", no_argument, 0, 'q'},
     {"verbose", no_argument, 0, 'v'},
     {"help", no_argument, 0, 'h'},

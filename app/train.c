@@ -23,6 +23,7 @@
 typedef struct {
     ks_fvec *vec;        /* slots */
     int *label;
+    double *weight;      /* example weight of each slot */
     size_t cap, n;       /* capacity, filled slots */
     uint64_t rng;        /* splitmix64 state */
 } shuffle_buf;
@@ -40,39 +41,92 @@ typedef struct {
     ks_model *m;
     ks_extractor *ex;
     shuffle_buf sb;
-    double weight[2];    /* example weight by label */
+    double weight[2];    /* example weight of new messages, by label */
     uint64_t seed;       /* shuffle seed (--seed, else the model's) */
     unsigned balance;    /* 0 none, 1 prior, 2 equal */
+    size_t nreplay;      /* reservoir examples rehearsed each pass */
+    uint32_t *perm;      /* their order in this pass */
+    size_t replayed;     /* rehearsed so far in this pass */
+    int offer;           /* this pass offers messages to the reservoir */
     double loss;         /* summed weighted log loss of the pass */
+    double wsum;         /* summed weights of the pass */
     uint64_t learned;
 } trainer;
 
-static void learn(trainer *t, const ks_fvec *x, int label)
+static void learn(trainer *t, const ks_fvec *x, int label, double w)
 {
-    t->loss += t->weight[label] * ks_model_learn(t->m, x, label, t->weight[label]);
+    t->loss += w * ks_model_learn(t->m, x, label, w);
+    t->wsum += w;
     t->learned++;
 }
 
-/* Puts msg's vector into the buffer; once the buffer is full, learns from
- * the vector in a random slot first and reuses that slot. */
-static ks_status push(trainer *t, const ks_message *msg)
+/* A slot for the next vector: a free one, or once the buffer is full a
+ * random one, whose vector is learned from first. */
+static size_t take_slot(trainer *t)
 {
     shuffle_buf *b = &t->sb;
-    size_t slot = b->n;
+    size_t slot;
+    if (b->n < b->cap)
+        return b->n++;
+    slot = (size_t)(splitmix64(&b->rng) % b->cap);
+    learn(t, &b->vec[slot], b->label[slot], b->weight[slot]);
+    return slot;
+}
+
+static ks_status push_message(trainer *t, const ks_message *msg)
+{
+    shuffle_buf *b = &t->sb;
+    size_t slot = take_slot(t);
     ks_status st;
 
-    if (b->n == b->cap) {
-        slot = (size_t)(splitmix64(&b->rng) % b->cap);
-        learn(t, &b->vec[slot], b->label[slot]);
-    } else {
-        b->n++;
-    }
     if ((st = ks_extract(t->ex, msg, &b->vec[slot])) != KS_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", ks_error_detail());
         return ks_fail(st, "%s: message %s: %s", msg->file, msg->id, why);
     }
     b->label[slot] = msg->label;
+    b->weight[slot] = t->weight[msg->label];
+    if (t->offer)
+        return ks_model_replay_offer(t->m, &b->vec[slot], msg->label);
+    return KS_OK;
+}
+
+/* Copies reservoir example i into the buffer (weight 1: it stands for
+ * itself, one example of the earlier data). */
+static ks_status push_replay(trainer *t, size_t i)
+{
+    shuffle_buf *b = &t->sb;
+    size_t slot = take_slot(t);
+    int label;
+    const ks_fvec *x = ks_model_replay_get(t->m, i, &label);
+    ks_fvec *v = &b->vec[slot];
+
+    if (x->n > v->cap) {
+        ks_feature *f = ks_realloc(v->f, x->n * sizeof *f);
+        if (!f)
+            return ks_fail(KS_ERR_NOMEM, "out of memory rehearsing the replay reservoir");
+        v->f = f;
+        v->cap = x->n;
+    }
+    if (x->n)
+        memcpy(v->f, x->f, x->n * sizeof *x->f);
+    v->n = x->n;
+    b->label[slot] = label;
+    b->weight[slot] = 1.0;
+    return KS_OK;
+}
+
+/* Rehearses reservoir examples so that, after `done` of `total` new
+ * messages, the same fraction of the reservoir has been mixed in. */
+static ks_status replay_upto(trainer *t, uint64_t done, uint64_t total)
+{
+    size_t target = total ? (size_t)((double)t->nreplay * (double)done / (double)total) : t->nreplay;
+    ks_status st;
+    if (target > t->nreplay)
+        target = t->nreplay;
+    while (t->replayed < target)
+        if ((st = push_replay(t, t->perm[t->replayed++])) != KS_OK)
+            return st;
     return KS_OK;
 }
 
@@ -81,14 +135,15 @@ static void drain(trainer *t)
 {
     shuffle_buf *b = &t->sb;
     while (b->n) {
-        size_t r = (size_t)(splitmix64(&b->rng) % b->n);
+        size_t r = (size_t)(splitmix64(&b->rng) % b->n), last = b->n - 1;
         ks_fvec v = b->vec[r];
         int l = b->label[r];
-        learn(t, &v, l);
-        b->vec[r] = b->vec[b->n - 1];
-        b->label[r] = b->label[b->n - 1];
-        b->vec[b->n - 1] = v;   /* keep its memory for reuse */
-        b->label[b->n - 1] = l;
+        double w = b->weight[r];
+        learn(t, &v, l, w);
+        b->vec[r] = b->vec[last];
+        b->label[r] = b->label[last];
+        b->weight[r] = b->weight[last];
+        b->vec[last] = v;   /* keep its memory for reuse */
         b->n--;
     }
 }
@@ -97,10 +152,11 @@ static ks_status shuffle_init(shuffle_buf *b, size_t cap, uint64_t seed)
 {
     b->vec = ks_calloc(cap, sizeof *b->vec);
     b->label = ks_calloc(cap, sizeof *b->label);
+    b->weight = ks_calloc(cap, sizeof *b->weight);
     b->cap = cap;
     b->n = 0;
     b->rng = seed;
-    if (!b->vec || !b->label)
+    if (!b->vec || !b->label || !b->weight)
         return ks_fail(KS_ERR_NOMEM, "out of memory for a shuffle buffer of %zu messages", cap);
     return KS_OK;
 }
@@ -111,11 +167,27 @@ static void shuffle_free(shuffle_buf *b)
         ks_fvec_free(&b->vec[i]);
     ks_free(b->vec);
     ks_free(b->label);
+    ks_free(b->weight);
+}
+
+/* A fresh random order of the reservoir examples for this pass. */
+static void shuffle_replay(trainer *t)
+{
+    for (size_t i = 0; i < t->nreplay; i++)
+        t->perm[i] = (uint32_t)i;
+    for (size_t i = t->nreplay; i > 1; i--) {
+        size_t j = (size_t)(splitmix64(&t->sb.rng) % i);
+        uint32_t tmp = t->perm[i - 1];
+        t->perm[i - 1] = t->perm[j];
+        t->perm[j] = tmp;
+    }
+    t->replayed = 0;
 }
 
 static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned passes)
 {
     uint64_t seed = t->seed * 0x9e3779b97f4a7c15ull + pass;
+    uint64_t total = ks_dataset_stats_get(ds)->messages;   /* from the counting pass */
     ks_message msg;
     ks_progress pr;
     ks_status st;
@@ -124,21 +196,25 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
     if ((st = ks_dataset_rewind(ds, seed ? seed : 1)) != KS_OK)
         return st;
     t->sb.rng = seed;
-    t->loss = 0;
+    t->loss = t->wsum = 0;
     t->learned = 0;
+    t->offer = pass == passes;   /* the reservoir sees each message once */
+    shuffle_replay(t);
     snprintf(what, sizeof what, "pass %u/%u", pass, passes);
-    ks_progress_start(&pr, what, 0);
+    ks_progress_start(&pr, what, total);
     while ((st = ks_dataset_next(ds, &msg)) == KS_OK) {
-        if ((st = push(t, &msg)) != KS_OK)
+        const ks_dataset_stats *s = ks_dataset_stats_get(ds);
+        if ((st = replay_upto(t, s->messages - 1, total)) != KS_OK ||
+            (st = push_message(t, &msg)) != KS_OK)
             return st;
-        ks_progress_tick(&pr, ks_dataset_stats_get(ds)->messages, ks_dataset_stats_get(ds)->bytes);
+        ks_progress_tick(&pr, s->messages, s->bytes);
     }
-    if (st != KS_DONE)
+    if (st != KS_DONE || (st = replay_upto(t, total, total)) != KS_OK)
         return st;
     drain(t);
-    ks_log(KS_LOG_INFO, "pass %u/%u: %llu messages, mean log loss %.5f, %.2f s", pass, passes,
-           (unsigned long long)t->learned, t->learned ? t->loss / (double)t->learned : 0.0,
-           ks_now() - pr.start);
+    ks_log(KS_LOG_INFO, "pass %u/%u: %llu examples (%zu rehearsed), mean log loss %.5f, %.2f s",
+           pass, passes, (unsigned long long)t->learned, t->replayed,
+           t->wsum > 0 ? t->loss / t->wsum : 0.0, ks_now() - pr.start);
     return KS_OK;
 }
 
@@ -226,6 +302,11 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     if ((st = ks_extractor_new(&t->ex, ks_model_features(t->m))) != KS_OK ||
         (st = shuffle_init(&t->sb, o->shuffle_buffer, t->seed)) != KS_OK)
         return st;
+    t->nreplay = ks_model_replay_count(t->m);   /* earlier sessions' examples */
+    if (t->nreplay && !(t->perm = ks_malloc(t->nreplay * sizeof *t->perm)))
+        return ks_fail(KS_ERR_NOMEM, "out of memory for the replay order");
+    if (t->nreplay)
+        ks_log(KS_LOG_INFO, "rehearsing %zu examples of earlier training each pass", t->nreplay);
     class_weights(t, ks_dataset_stats_get(*ds));
     for (unsigned p = 1; p <= passes; p++)
         if ((st = run_pass(t, *ds, p, passes)) != KS_OK)
@@ -250,6 +331,7 @@ int ks_app_train(const ks_app_opts *o)
     if (st != KS_OK)
         ks_log(KS_LOG_ERROR, "%s (no model written)", ks_error_detail());
     shuffle_free(&t.sb);
+    ks_free(t.perm);
     ks_extractor_free(t.ex);
     ks_model_free(t.m);
     ks_dataset_free(ds);

@@ -59,6 +59,7 @@ void ks_train_config_default(ks_train_config *c)
     c->passes = 5;
     c->seed = 1;
     c->balance = 1;
+    c->replay = 2048;
 }
 
 ks_status ks_train_config_check(const ks_train_config *c)
@@ -73,6 +74,8 @@ ks_status ks_train_config_check(const ks_train_config *c)
         return ks_fail(KS_ERR_USAGE, "l2 must be >= 0");
     if (c->passes < 1 || c->passes > 1000)
         return ks_fail(KS_ERR_USAGE, "passes must be 1..1000");
+    if (c->replay > (1u << 20))
+        return ks_fail(KS_ERR_USAGE, "replay must be 0..1048576 examples");
     if (c->balance > 2)
         return ks_fail(KS_ERR_USAGE, "balance must be 0 (none), 1 (prior) or 2 (equal)");
     return KS_OK;
@@ -122,6 +125,7 @@ void ks_model_free(ks_model *m)
     ks_free(m->z);
     ks_free(m->n);
     ks_free(m->hist);
+    ks_model_replay_free(m);
     ks_free(m);
 }
 

@@ -25,7 +25,18 @@ struct ks_model {
     size_t cap_hist;           /* entries allocated */
     uint32_t checksum;         /* CRC32 of model.bin last loaded/saved */
     uint32_t parent;           /* checksum of the model this came from */
+    ks_fvec *replay;           /* reservoir examples, tc.replay slots */
+    unsigned char *replay_label; /* their labels */
+    uint32_t nreplay;          /* slots filled */
+    uint64_t replay_seen;      /* examples offered so far, all sessions */
+    uint64_t replay_rng;       /* splitmix64 state of the reservoir */
 };
+
+/* Frees the reservoir (model.c's ks_model_free calls it). */
+void ks_model_replay_free(ks_model *m);
+/* Stores a copy of x in slot i (i <= nreplay, allocating the slot arrays on
+ * first use). Used by the loader too. */
+ks_status ks_model_replay_set(ks_model *m, uint32_t i, const ks_fvec *x, int label);
 
 /* KS_OK, or KS_ERR_USAGE naming the training setting out of range. */
 ks_status ks_train_config_check(const ks_train_config *c);

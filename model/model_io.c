@@ -10,12 +10,12 @@
  *    12     4  u32 endianness mark 0x01020304 (bytes 04 03 02 01)
  *    16    32  feature settings, u32 each: hash_bits seed families ngram_n
  *              ngram_bytes max_token weighting normalize
- *    48    48  training settings: f64 alpha, f64 beta, f64 l1, f64 l2,
- *              u32 passes, u64 seed, u32 balance
- *    96     8  f64 decision threshold
- *   104     4  u32 parent checksum (CRC32 of the model.bin this came from)
- *   108     4  u32 history count H
- *   112 316*H  history entries: char mode[16], char dataset[256] (NUL
+ *    48    52  training settings: f64 alpha, f64 beta, f64 l1, f64 l2,
+ *              u32 passes, u64 seed, u32 balance, u32 replay
+ *   100     8  f64 decision threshold
+ *   108     4  u32 parent checksum (CRC32 of the model.bin this came from)
+ *   112     4  u32 history count H
+ *   116 316*H  history entries: char mode[16], char dataset[256] (NUL
  *              padded), u64 dataset_bytes, u64 messages[0], u64 messages[1],
  *              u64 skipped, u32 passes, i64 time (Unix seconds)
  *     .    16  f64 bias z, f64 bias n
@@ -23,6 +23,10 @@
  *     .  12*N  (u32 index, f32 z, f32 n), index strictly ascending; every
  *              coordinate whose z or n is not zero (the rest is all zero:
  *              a fresh coordinate, which makes the file sparse)
+ *     .    36  replay reservoir: u32 examples K, u64 examples offered so
+ *              far, u64 generator state, u64 raw size R, u64 stored size C
+ *     .     C  zlib stream (compress2) of R bytes: per example u8 label,
+ *              u32 count n, n x (u32 index, f32 value)
  *     .     4  u32 CRC32 (zlib crc32) of every byte before it
  *
  * The CRC covers everything, so any flipped bit is caught; the loader still
@@ -44,11 +48,12 @@
 
 #define MAGIC "KSPAMMDL"
 #define ENDIAN_MARK 0x01020304u
-#define PREFIX_SIZE 112u          /* up to and including the history count */
+#define PREFIX_SIZE 116u          /* up to and including the history count */
 #define HIST_SIZE 316u            /* one history entry */
 #define TAIL_FIXED 24u            /* bias z, bias n, coordinate count */
 #define COORD_SIZE 12u            /* index, z, n */
-#define MIN_SIZE (PREFIX_SIZE + TAIL_FIXED + 4u)
+#define REPLAY_FIXED 36u          /* replay section before its zlib data */
+#define MIN_SIZE (PREFIX_SIZE + TAIL_FIXED + REPLAY_FIXED + 4u)
 /* Bound on what the loader reads: every coordinate of the largest model
  * plus 16 MiB for the header and about 50,000 history entries. */
 #define MAX_FILE (((size_t)1 << 28) * COORD_SIZE + ((size_t)16 << 20))
@@ -110,6 +115,7 @@ static void put_header(ks_buf *b, const ks_model *m)
     put_u32(b, m->tc.passes);
     put_u64(b, m->tc.seed);
     put_u32(b, m->tc.balance);
+    put_u32(b, m->tc.replay);
     put_f64(b, m->threshold);
     put_u32(b, m->checksum);   /* this model is the parent of the file */
     put_u32(b, (uint32_t)m->nhist);
@@ -130,15 +136,52 @@ static void put_history(ks_buf *b, const ks_history_entry *h)
     put_u64(b, (uint64_t)h->time);
 }
 
+/* The replay reservoir, serialised and deflated into z. */
+static ks_status build_replay(const ks_model *m, ks_buf *z, uint64_t *raw_len)
+{
+    ks_buf raw = {0};
+    size_t need = 0;
+    uLongf zlen;
+    ks_status st;
+    for (uint32_t i = 0; i < m->nreplay; i++)
+        need += 5 + (size_t)m->replay[i].n * 8;
+    *raw_len = need;
+    if ((st = ks_buf_reserve(&raw, need)) != KS_OK)
+        return st;
+    for (uint32_t i = 0; i < m->nreplay; i++) {
+        const ks_fvec *v = &m->replay[i];
+        unsigned char l = m->replay_label[i];
+        put_bytes(&raw, &l, 1);
+        put_u32(&raw, v->n);
+        for (uint32_t k = 0; k < v->n; k++) {
+            put_u32(&raw, v->f[k].index);
+            put_f32(&raw, v->f[k].value);
+        }
+    }
+    zlen = compressBound((uLong)need);
+    if ((st = ks_buf_reserve(z, zlen)) == KS_OK &&
+        compress2((Bytef *)z->data, &zlen, (const Bytef *)raw.data, (uLong)need, 6) != Z_OK)
+        st = ks_fail(KS_ERR_NOMEM, "cannot compress the replay reservoir");
+    if (st == KS_OK)
+        z->len = zlen;
+    ks_buf_free(&raw);
+    return st;
+}
+
 /* The whole model.bin in b; *crc gets its checksum. */
 static ks_status build_bin(const ks_model *m, ks_buf *b, uint32_t *crc)
 {
-    uint64_t nnz = stored_coords(m);
+    uint64_t nnz = stored_coords(m), raw_len = 0;
+    ks_buf z = {0};
+    ks_status st = build_replay(m, &z, &raw_len);
     size_t size = PREFIX_SIZE + m->nhist * HIST_SIZE + TAIL_FIXED +
-                  (size_t)nnz * COORD_SIZE + 4;
-    ks_status st = ks_buf_reserve(b, size);
-    if (st != KS_OK)
+                  (size_t)nnz * COORD_SIZE + REPLAY_FIXED + z.len + 4;
+    if (st == KS_OK)
+        st = ks_buf_reserve(b, size);
+    if (st != KS_OK) {
+        ks_buf_free(&z);
         return st;
+    }
     put_header(b, m);
     for (size_t i = 0; i < m->nhist; i++)
         put_history(b, &m->hist[i]);
@@ -152,6 +195,13 @@ static ks_status build_bin(const ks_model *m, ks_buf *b, uint32_t *crc)
         put_f32(b, m->z[i]);
         put_f32(b, m->n[i]);
     }
+    put_u32(b, m->nreplay);
+    put_u64(b, m->replay_seen);
+    put_u64(b, m->replay_rng);
+    put_u64(b, raw_len);
+    put_u64(b, z.len);
+    put_bytes(b, z.data, z.len);
+    ks_buf_free(&z);
     *crc = (uint32_t)crc32(0L, (const Bytef *)b->data, (uInt)b->len);
     put_u32(b, *crc);
     b->data[b->len] = '\0';
@@ -207,6 +257,7 @@ static void json_training(ks_json *j, const ks_train_config *tc)
     ks_json_key(j, "passes"); ks_json_uint(j, tc->passes);
     ks_json_key(j, "seed"); ks_json_uint(j, tc->seed);
     ks_json_key(j, "balance"); ks_json_uint(j, tc->balance);
+    ks_json_key(j, "replay"); ks_json_uint(j, tc->replay);
     ks_json_end(j);
 }
 
@@ -248,6 +299,7 @@ static ks_status build_json(const ks_model *m, uint32_t crc, ks_buf *b)
     ks_json_key(&j, "threshold"); ks_json_double(&j, m->threshold);
     json_by_class(&j, "examples_seen", ks_model_seen(m, 0), ks_model_seen(m, 1));
     ks_json_key(&j, "nonzero_weights"); ks_json_uint(&j, ks_model_nonzero(m));
+    ks_json_key(&j, "replay_examples"); ks_json_uint(&j, m->nreplay);
     ks_json_key(&j, "history");
     ks_json_begin_array(&j);
     for (size_t i = 0; i < m->nhist; i++)
@@ -365,13 +417,14 @@ static ks_status check_envelope(const char *path, const unsigned char *p,
     return KS_OK;
 }
 
-/* The declared history and coordinate counts must fill the file exactly. */
+/* The declared history, coordinate and replay sizes must fill the file
+ * exactly. */
 static ks_status check_sizes(const char *path, const unsigned char *p,
                              size_t len, uint64_t *nnz)
 {
-    uint64_t h = u32_at(p, PREFIX_SIZE - 4), tail, rest;
+    uint64_t h = u32_at(p, PREFIX_SIZE - 4), tail, rest, zlen;
     uint64_t body = len - 4;   /* without the CRC */
-    if (PREFIX_SIZE + h * HIST_SIZE + TAIL_FIXED > body)
+    if (PREFIX_SIZE + h * HIST_SIZE + TAIL_FIXED + REPLAY_FIXED > body)
         return ks_fail(KS_ERR_MODEL, "%s: truncated: %llu history entries "
                        "declared past the end", path, (unsigned long long)h);
     tail = PREFIX_SIZE + h * HIST_SIZE;
@@ -379,11 +432,18 @@ static ks_status check_sizes(const char *path, const unsigned char *p,
         reader r = {p, len, tail + 16};
         *nnz = get_u64(&r);
     }
-    rest = body - tail - TAIL_FIXED;
+    rest = body - tail - TAIL_FIXED - REPLAY_FIXED;
     if (*nnz > rest / COORD_SIZE)
         return ks_fail(KS_ERR_MODEL, "%s: truncated: %llu coordinates "
                        "declared past the end", path, (unsigned long long)*nnz);
-    if (*nnz * COORD_SIZE != rest)
+    {
+        reader r = {p, len, tail + TAIL_FIXED + *nnz * COORD_SIZE + 28};
+        zlen = get_u64(&r);
+    }
+    if (zlen > rest - *nnz * COORD_SIZE)
+        return ks_fail(KS_ERR_MODEL, "%s: truncated: replay data declared "
+                       "past the end", path);
+    if (*nnz * COORD_SIZE + zlen != rest)
         return ks_fail(KS_ERR_MODEL, "%s: unexpected bytes after the data",
                        path);
     return KS_OK;
@@ -404,6 +464,7 @@ static ks_status read_settings(const char *path, reader *r,
     tc->passes = get_u32(r);
     tc->seed = get_u64(r);
     tc->balance = get_u32(r);
+    tc->replay = get_u32(r);
     *threshold = get_f64(r);
     if (ks_feature_config_check(fc) != KS_OK || fc->hash_bits > 28) {
         snprintf(why, sizeof why, "%s", ks_error_detail());
@@ -479,6 +540,66 @@ static ks_status read_state(const char *path, reader *r, ks_model *m,
     return KS_OK;
 }
 
+/* One serialised reservoir example from raw[*pos..len). */
+static ks_status read_example(const char *path, ks_model *m, const unsigned char *raw,
+                              size_t len, size_t *pos, uint32_t i, ks_fvec *v)
+{
+    reader r = {raw, len, *pos};
+    uint32_t n;
+    int label;
+    if (len - *pos < 5)
+        return ks_fail(KS_ERR_MODEL, "%s: replay example %u truncated", path, i);
+    label = raw[r.pos++];
+    n = get_u32(&r);
+    if (label > 1 || n > m->dim || (uint64_t)n * 8 > len - r.pos)
+        return ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
+    if (n > v->cap) {
+        ks_feature *f = ks_realloc(v->f, n * sizeof *f);
+        if (!f)
+            return ks_fail(KS_ERR_NOMEM, "out of memory loading the replay reservoir");
+        v->f = f;
+        v->cap = n;
+    }
+    for (uint32_t k = 0; k < n; k++) {
+        v->f[k].index = get_u32(&r);
+        v->f[k].value = get_f32(&r);
+        if (v->f[k].index >= m->dim || !isfinite(v->f[k].value) ||
+            (k && v->f[k].index <= v->f[k - 1].index))
+            return ks_fail(KS_ERR_MODEL, "%s: replay example %u has a bad feature", path, i);
+    }
+    v->n = n;
+    *pos = r.pos;
+    return ks_model_replay_set(m, i, v, label);
+}
+
+static ks_status read_replay(const char *path, reader *r, ks_model *m)
+{
+    uint32_t count = get_u32(r);
+    uint64_t seen = get_u64(r), rng = get_u64(r), raw_len = get_u64(r), zlen = get_u64(r);
+    unsigned char *raw;
+    uLongf got = (uLongf)raw_len;
+    size_t pos = 0;
+    ks_fvec v = {0};
+    ks_status st = KS_OK;
+
+    if (count > m->tc.replay || seen < count || raw_len > (uint64_t)count * (5 + 8ull * m->dim))
+        return ks_fail(KS_ERR_MODEL, "%s: replay reservoir header is invalid", path);
+    if (!(raw = ks_malloc(raw_len ? raw_len : 1)))
+        return ks_fail(KS_ERR_NOMEM, "out of memory loading the replay reservoir");
+    if (uncompress(raw, &got, r->p + r->pos, (uLong)zlen) != Z_OK || got != raw_len)
+        st = ks_fail(KS_ERR_MODEL, "%s: replay data does not decompress", path);
+    for (uint32_t i = 0; st == KS_OK && i < count; i++)
+        st = read_example(path, m, raw, (size_t)raw_len, &pos, i, &v);
+    if (st == KS_OK && pos != raw_len)
+        st = ks_fail(KS_ERR_MODEL, "%s: replay data has unexpected bytes", path);
+    ks_fvec_free(&v);
+    ks_free(raw);
+    r->pos += zlen;
+    m->replay_seen = seen;
+    m->replay_rng = rng;
+    return st;
+}
+
 /* Decodes a file that passed check_envelope into a new model. */
 static ks_status parse(const char *path, const unsigned char *p, size_t len,
                        ks_model **out)
@@ -502,6 +623,8 @@ static ks_status parse(const char *path, const unsigned char *p, size_t len,
     st = read_history(path, &r, m, count);
     if (st == KS_OK)
         st = read_state(path, &r, m, nnz);
+    if (st == KS_OK)
+        st = read_replay(path, &r, m);
     if (st != KS_OK) {
         ks_model_free(m);
         return st;

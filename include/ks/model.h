@@ -34,6 +34,8 @@ typedef struct {
                            of the model's first set (guards against
                            class-mix shift); 2 equal: each class counts
                            the same */
+    uint32_t replay;    /* examples kept in the replay reservoir (0: none);
+                           see ks_model_replay_offer */
 } ks_train_config;
 
 void ks_train_config_default(ks_train_config *c);
@@ -103,6 +105,19 @@ uint64_t ks_model_nonzero(const ks_model *m);
  * naming the first setting that differs and both values. */
 ks_status ks_model_check_compatible(const ks_model *m,
                                     const ks_feature_config *c);
+
+/* Replay reservoir. The model keeps a uniform random sample (reservoir
+ * sampling, Vitter's Algorithm R, seeded, so reproducible) of at most
+ * tc.replay of the examples it was trained on, as hashed vectors. An
+ * incremental session rehearses them alongside the new data, so that an
+ * update behaves like training on old and new data together instead of
+ * drifting toward the new set (catastrophic forgetting). Offer each
+ * training example once per session. */
+ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, int label);
+size_t ks_model_replay_count(const ks_model *m);
+/* The i-th kept example (i < count); valid until the next offer. */
+const ks_fvec *ks_model_replay_get(const ks_model *m, size_t i,
+                                   int *label /* OUT */);
 
 /* Writes dir/model.bin and dir/model.json atomically; dir must exist.
  * The file records ks_model_checksum(m) as its parent (0 for a fresh model,
