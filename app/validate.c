@@ -6,6 +6,7 @@
 #include <time.h>
 #include "app.h"
 #include "progress.h"
+#include "report.h"
 #include "ks/buf.h"
 #include "ks/alloc.h"
 #include "ks/fileio.h"
@@ -171,14 +172,16 @@ static ks_status validate(validator *v)
     v->threshold = isnan(v->o->threshold) ? ks_model_threshold(v->m) : v->o->threshold;
     if ((st = score_all(v)) != KS_OK ||
         (st = ks_metrics_compute(v->met, v->threshold, &s)) != KS_OK ||
-        (st = write_outputs(v, &s)) != KS_OK)
+        (st = write_outputs(v, &s)) != KS_OK ||
+        (st = ks_report_write(v->o->save_to, v->met, &s, v->o->dataset, v->ds, v->o->model,
+                              v->m)) != KS_OK)
         return st;
     ks_log(KS_LOG_INFO, "accuracy %.4f, ROC AUC %.5f, (1-AUC) %.3f%%, log loss %.4f at threshold %.3f",
            s.accuracy, s.auc, s.one_minus_auc_pct, s.log_loss, s.threshold);
     ks_log(KS_LOG_INFO, "confusion [[TN %llu, FP %llu], [FN %llu, TP %llu]]; spam recall at 0.1%% FPR %.4f",
            (unsigned long long)s.tn, (unsigned long long)s.fp, (unsigned long long)s.fn,
            (unsigned long long)s.tp, s.recall_at_fpr_001);
-    ks_log(KS_LOG_INFO, "wrote %s/metrics.json and %s/predictions.csv", v->o->save_to, v->o->save_to);
+    ks_log(KS_LOG_INFO, "wrote %s/: metrics.json, predictions.csv, " KS_REPORT_FILES, v->o->save_to);
     return KS_OK;
 }
 
