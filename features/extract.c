@@ -72,6 +72,7 @@ struct ks_extractor {
     ks_status err;         /* first failure inside a callback */
     unsigned urls, html, attachments, bodies;
     size_t body_bytes;
+    ks_mail_limits lim;    /* MIME depth and part limits (not in the model) */
 };
 
 static uint32_t family_seed(uint32_t seed, const char *name)
@@ -99,8 +100,17 @@ ks_status ks_extractor_new(ks_extractor **out, const ks_feature_config *c)
     ex->seed_meta = family_seed(c->seed, "meta");
     ex->seed_gram = family_seed(c->seed, "gram");
     ex->seed_hdr = family_seed(c->seed, "header");
+    ks_mail_limits_default(&ex->lim);
     *out = ex;
     return KS_OK;
+}
+
+void ks_extractor_set_limits(ks_extractor *ex, const ks_mail_limits *lim)
+{
+    if (lim)
+        ex->lim = *lim;
+    else
+        ks_mail_limits_default(&ex->lim);
 }
 
 void ks_extractor_free(ks_extractor *ex)
@@ -309,7 +319,7 @@ ks_status ks_extract(ks_extractor *ex, const ks_message *msg, ks_fvec *out)
     ex->urls = ex->html = ex->attachments = ex->bodies = 0;
     ex->body_bytes = 0;
     if (msg->kind == KS_MSG_MAIL)
-        st = ks_mail_decode(msg->data, msg->len, NULL, mail_sink, ex);
+        st = ks_mail_decode(msg->data, msg->len, &ex->lim, mail_sink, ex);
     else
         text_message(ex, msg->data, msg->len);
     if (st != KS_OK)

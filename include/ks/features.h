@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include "status.h"
 #include "dataset.h"
+#include "mail.h"
 
 /* Feature families (bits of ks_feature_config.families). */
 enum {
@@ -66,6 +67,11 @@ ks_status ks_extractor_new(ks_extractor **out /* OUT */,
 /* Replaces *out with msg's features. Fails only on limits or memory. */
 ks_status ks_extract(ks_extractor *ex, const ks_message *msg,
                      ks_fvec *out /* OUT */);
+/* MIME nesting depth and part count allowed per message (mail.h); lim
+ * NULL restores the defaults. Not part of the feature settings (so not
+ * saved in the model): a run-time guard, like --max-message. A message
+ * over a limit makes ks_extract() return KS_ERR_LIMIT with a detail. */
+void ks_extractor_set_limits(ks_extractor *ex, const ks_mail_limits *lim);
 void ks_extractor_free(ks_extractor *ex);   /* NULL is a no-op */
 
 #endif
