@@ -12,7 +12,12 @@
 #include <utf8proc.h>
 #include "ks/alloc.h"
 #include "ks/buf.h"
+#include "ks/cpu.h"
 #include "ks/tokenize.h"
+
+/* Bytes classified per kernel call (a multiple of 64): the folded copy and
+ * the masks stay in L1 while the token walk reads them. */
+#define CHUNK 4096
 
 #define W1(c) [c] = 1
 const unsigned char ks_tok_word_byte[256] = {
@@ -25,6 +30,10 @@ struct ks_tokenizer {
     ks_buf tok;               /* current token, lower-cased */
     utf8proc_int32_t *cp;     /* code points of the Unicode path */
     size_t cp_cap;            /* capacity of cp, in code points */
+    int kernel;               /* ks_kernel_id in use */
+    ks_tok_classify_fn classify;  /* its classify kernel (not for scalar) */
+    unsigned char *lower;     /* CHUNK folded bytes of the SIMD path */
+    uint64_t word[CHUNK / 64], high[CHUNK / 64];   /* masks of lower */
 };
 
 ks_status ks_tokenizer_new(ks_tokenizer **out, size_t max_token)
@@ -34,9 +43,26 @@ ks_status ks_tokenizer_new(ks_tokenizer **out, size_t max_token)
     if (!t)
         return ks_fail(KS_ERR_NOMEM, "out of memory for the tokenizer");
     t->max_token = max_token ? max_token : 64;
+    t->lower = ks_malloc(CHUNK);
+    if (!t->lower) {
+        ks_free(t);
+        return ks_fail(KS_ERR_NOMEM, "out of memory for the tokenizer");
+    }
+    ks_tokenizer_set_kernel(t, ks_kernel_current());
     *out = t;
     return KS_OK;
 }
+
+ks_status ks_tokenizer_set_kernel(ks_tokenizer *t, int kernel)
+{
+    if (!ks_kernel_supported((ks_kernel_id)kernel))
+        return ks_fail(KS_ERR_USAGE, "kernel %d is not supported on this machine", kernel);
+    t->kernel = kernel;
+    t->classify = ks_kernel_get((ks_kernel_id)kernel)->classify;
+    return KS_OK;
+}
+
+int ks_tokenizer_kernel(const ks_tokenizer *t) { return t->kernel; }
 
 void ks_tokenizer_free(ks_tokenizer *t)
 {
@@ -44,6 +70,7 @@ void ks_tokenizer_free(ks_tokenizer *t)
         return;
     ks_buf_free(&t->tok);
     ks_free(t->cp);
+    ks_free(t->lower);
     ks_free(t);
 }
 
@@ -136,8 +163,9 @@ static ks_status unicode_run(ks_tokenizer *t, const char *s, size_t len,
     return KS_OK;
 }
 
-ks_status ks_tokenize(ks_tokenizer *t, const char *s, size_t len,
-                      ks_token_fn fn, void *ctx)
+/* The scalar kernel: the specification the SIMD path below must match. */
+static ks_status tokenize_scalar(ks_tokenizer *t, const char *s, size_t len,
+                                 ks_token_fn fn, void *ctx)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
@@ -177,4 +205,125 @@ ks_status ks_tokenize(ks_tokenizer *t, const char *s, size_t len,
         fn(ctx, dst, n, 0);
     }
     return KS_OK;
+}
+
+/* ---- The SIMD path: a kernel folds case and marks word and high bytes of
+ * CHUNK bytes at a time (cpu.h); tokens are then found with bit scans.
+ * A token touching the chunk's end is classified again at the start of
+ * the next chunk; one filling a whole chunk (longer than any max_token)
+ * is finished byte by byte. Tokens, their order and the Unicode path are
+ * those of tokenize_scalar(). */
+
+/* Classifies s[0..n), n <= CHUNK, into t->lower and the masks. */
+static void classify(ks_tokenizer *t, const unsigned char *s, size_t n)
+{
+    size_t full = n & ~(size_t)63;
+    t->classify(s, full, t->lower, t->word, t->high);
+    if (full < n) {   /* tail: zero bytes are neither word nor high */
+        unsigned char in[64] = {0}, out[64];
+        memcpy(in, s + full, n - full);
+        t->classify(in, 64, out, t->word + full / 64, t->high + full / 64);
+        memcpy(t->lower + full, out, n - full);
+    }
+}
+
+/* First bit >= from that is set in m (flip = 0) or clear (flip = ~0), or n. */
+static size_t next_bit(const uint64_t *m, size_t from, size_t n, uint64_t flip)
+{
+    size_t w = from / 64, nw = (n + 63) / 64;
+    uint64_t bits;
+    if (from >= n)
+        return n;
+    bits = (m[w] ^ flip) & (~(uint64_t)0 << (from % 64));
+    while (!bits) {
+        if (++w >= nw)
+            return n;
+        bits = m[w] ^ flip;
+    }
+    size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
+    return i < n ? i : n;
+}
+
+/* Any high byte in [a, b) (a < b). */
+static int any_high(const uint64_t *h, size_t a, size_t b)
+{
+    size_t wa = a / 64, wb = (b - 1) / 64;
+    uint64_t lo = ~(uint64_t)0 << (a % 64), hi = ~(uint64_t)0 >> (63 - (b - 1) % 64);
+    if (wa == wb)
+        return (h[wa] & lo & hi) != 0;
+    if (h[wa] & lo || h[wb] & hi)
+        return 1;
+    for (size_t w = wa + 1; w < wb; w++)
+        if (h[w])
+            return 1;
+    return 0;
+}
+
+static ks_status simd_token(ks_tokenizer *t, const char *s, size_t n, const char *low,
+                            int high, ks_token_fn fn, void *ctx)
+{
+    if (high)
+        return unicode_run(t, s, n, fn, ctx);
+    if (n > t->max_token) {
+        fn(ctx, s, n, 1);
+        return KS_OK;
+    }
+    if (!low) {   /* a run past a whole chunk with a max_token that allows it */
+        ks_buf_clear(&t->tok);
+        if (ks_buf_append(&t->tok, s, n) != KS_OK)
+            return KS_ERR_NOMEM;
+        for (size_t k = 0; k < n; k++)
+            if (t->tok.data[k] >= 'A' && t->tok.data[k] <= 'Z')
+                t->tok.data[k] += 32;
+        low = t->tok.data;
+    }
+    fn(ctx, low, n, 0);
+    return KS_OK;
+}
+
+static ks_status tokenize_simd(ks_tokenizer *t, const char *s, size_t len,
+                               ks_token_fn fn, void *ctx)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t base = 0;
+    ks_status st;
+
+    while (base < len) {
+        size_t n = len - base < CHUNK ? len - base : CHUNK, next = base + n, i = 0;
+        classify(t, p + base, n);
+        for (;;) {
+            size_t start = next_bit(t->word, i, n, 0), end;
+            if (start == n)
+                break;
+            end = next_bit(t->word, start, n, ~(uint64_t)0);
+            if (end == n && base + n < len) {   /* may go on past the chunk */
+                if (start > 0) {
+                    next = base + start;
+                    break;
+                }
+                int high = any_high(t->high, 0, n);
+                for (end = base + n; end < len && ks_tok_word_byte[p[end]]; end++)
+                    high |= p[end] & 0x80;
+                if ((st = simd_token(t, s + base, end - base, NULL, high, fn, ctx)) != KS_OK)
+                    return st;
+                next = end;
+                break;
+            }
+            st = simd_token(t, s + base + start, end - start, (const char *)t->lower + start,
+                            any_high(t->high, start, end), fn, ctx);
+            if (st != KS_OK)
+                return st;
+            i = end;
+        }
+        base = next;
+    }
+    return KS_OK;
+}
+
+ks_status ks_tokenize(ks_tokenizer *t, const char *s, size_t len,
+                      ks_token_fn fn, void *ctx)
+{
+    if (t->kernel == KS_KERNEL_SCALAR)
+        return tokenize_scalar(t, s, len, fn, ctx);
+    return tokenize_simd(t, s, len, fn, ctx);
 }

@@ -31,6 +31,13 @@ void ks_tokenizer_free(ks_tokenizer *t);   /* NULL is a no-op */
 ks_status ks_tokenize(ks_tokenizer *t, const char *s, size_t len,
                       ks_token_fn fn, void *ctx);
 
+/* The kernel t uses (cpu.h ks_kernel_id): the one ks_cpu_init() chose, at
+ * ks_tokenizer_new(). Every kernel gives the tokens of the scalar one.
+ * Tests and benchmarks may pick another; KS_ERR_USAGE when it is not
+ * supported on this machine. */
+ks_status ks_tokenizer_set_kernel(ks_tokenizer *t, int kernel);
+int ks_tokenizer_kernel(const ks_tokenizer *t);
+
 /* Word-byte table of the scalar kernel: 1 for word bytes. */
 extern const unsigned char ks_tok_word_byte[256];
 
