@@ -29,7 +29,9 @@ typedef struct {
     const char *dataset;          /* --dataset */
     const char *model;            /* --model (update, validate) */
     const char *save_to;          /* --save-to */
-    ks_dataset_opts ds;           /* --format, --max-message, ... */
+    ks_dataset_opts ds;           /* --format, --max-message, --max-gzip-ratio */
+    ks_mail_limits mail;          /* --max-mime-depth, --max-mime-parts: give
+                                     to ks_extractor_set_limits() */
     ks_feature_config feat;       /* --hash-bits, --features, ... */
     ks_train_config train;        /* --passes, --alpha, --l1, --l2, --seed */
     unsigned train_set;           /* bits: which train flags were given */

@@ -68,7 +68,11 @@ static void usage(const ks_app_opts *o, FILE *f)
         "  --format F            auto (default), csv, mail or trec\n"
         "  --max-bad-fraction X  fail when more than X of the records are\n"
         "                        unusable (default 0.1)\n"
-        "  --max-message BYTES   largest message or CSV field (default 64 MiB)\n");
+        "  --max-message BYTES   largest message or CSV field (default 64 MiB)\n"
+        "  --max-mime-depth N    deepest MIME nesting, 1..256 (default 16)\n"
+        "  --max-mime-parts N    MIME parts per message (default 1000)\n"
+        "  --max-gzip-ratio R    largest decompressed/compressed ratio of a .gz\n"
+        "                        file (default 1000; 0 = no limit)\n");
     if (o->mode == KS_APP_TRAIN)
         fprintf(f,
             "  --hash-bits B         2^B feature buckets, 8..28 (default 20)\n"
@@ -148,7 +152,8 @@ static int parse_features(const char *s, uint32_t *out)
 
 enum { O_DATASET = 256, O_MODEL, O_SAVE, O_FORMAT, O_BAD, O_MAXMSG, O_BITS,
        O_FEATURES, O_WEIGHTING, O_PASSES, O_ALPHA, O_L1, O_L2, O_SEED,
-       O_BALANCE, O_SHUFFLE, O_THRESHOLD, O_REPLAY };
+       O_BALANCE, O_SHUFFLE, O_THRESHOLD, O_REPLAY,
+       O_MIMEDEPTH, O_MIMEPARTS, O_GZRATIO };
 
 /* Which modes accept a flag: bit 0 train, bit 1 update, bit 2 validate. */
 static const struct { int id; unsigned modes; } flag_modes[] = {
@@ -173,6 +178,7 @@ static void defaults(ks_app_opts *o, ks_app_mode mode)
     o->model = "/in/model";
     o->save_to = mode == KS_APP_VALIDATE ? "/out/metrics" : "/out/model";
     ks_dataset_opts_default(&o->ds);
+    ks_mail_limits_default(&o->mail);
     ks_feature_config_default(&o->feat);
     ks_train_config_default(&o->train);
     o->threshold = NAN;
@@ -229,6 +235,15 @@ static int apply(ks_app_opts *o, int id, const char *v)
         if (parse_u64(v, 1u << 20, &u) || u < 1) return -1;
         o->shuffle_buffer = (unsigned)u; return 0;
     case O_THRESHOLD: return parse_double(v, 0, 1, &o->threshold);
+    case O_MIMEDEPTH:
+        if (parse_u64(v, 256, &u) || u < 1) return -1;
+        o->mail.max_depth = (unsigned)u; return 0;
+    case O_MIMEPARTS:
+        if (parse_u64(v, 1000000, &u) || u < 1) return -1;
+        o->mail.max_parts = (unsigned)u; return 0;
+    case O_GZRATIO:
+        if (parse_u64(v, 1000000, &u)) return -1;
+        o->ds.max_gz_ratio = (uint32_t)u; return 0;
     case O_REPLAY:
         if (parse_u64(v, 1u << 20, &u)) return -1;
         o->train.replay = (uint32_t)u; return 0;
@@ -254,6 +269,9 @@ static const struct option long_opts[] = {
     {"balance", required_argument, 0, O_BALANCE},
     {"shuffle-buffer", required_argument, 0, O_SHUFFLE},
     {"threshold", required_argument, 0, O_THRESHOLD},
+    {"max-mime-depth", required_argument, 0, O_MIMEDEPTH},
+    {"max-mime-parts", required_argument, 0, O_MIMEPARTS},
+    {"max-gzip-ratio", required_argument, 0, O_GZRATIO},
     {"replay", required_argument, 0, O_REPLAY},
     {"quiet", no_argument, 0, 'q'},
     {"verbose", no_argument, 0, 'v'},
