@@ -9,6 +9,7 @@
 #include <utf8proc.h>
 #include <zlib.h>
 #include "app.h"
+#include "progress.h"
 #include "ks/html.h"
 
 static const char *log_prog = "ks";
@@ -21,6 +22,7 @@ static void stderr_log(int level, const char *msg, void *ctx)
         return;
     if (level == KS_LOG_INFO && log_verbosity < 1)
         return;
+    ks_progress_clear();   /* a progress bar must not share the line */
     fprintf(stderr, "%s: %s%s\n", log_prog, names[level & 3], msg);
 }
 
@@ -28,6 +30,7 @@ void ks_app_log_init(const char *prog, int verbosity)
 {
     log_prog = prog;
     log_verbosity = verbosity;
+    ks_progress_mode(verbosity);
     ks_set_log_fn(stderr_log, NULL);
 }
 
