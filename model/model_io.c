@@ -330,10 +330,13 @@ ks_status ks_model_save(ks_model *m, const char *dir)
     ks_status st = build_bin(m, &bin, &crc);
     if (st == KS_OK)
         st = build_json(m, crc, &js);
-    if (st == KS_OK)
-        st = write_in(dir, "model.bin", &bin);
+    /* model.json first: model.bin is the commit point, so a failure at
+     * any step leaves the old model.bin (or none), never a new one beside
+     * an exit status that says nothing was written. */
     if (st == KS_OK)
         st = write_in(dir, "model.json", &js);
+    if (st == KS_OK)
+        st = write_in(dir, "model.bin", &bin);
     if (st == KS_OK) {
         m->parent = m->checksum;
         m->checksum = crc;

@@ -124,8 +124,9 @@ const ks_fvec *ks_model_replay_get(const ks_model *m, size_t i,
  * the loaded file's checksum for a loaded one). On success the parent
  * checksum becomes that previous checksum and the checksum becomes the new
  * file's CRC32. On failure (KS_ERR_NOMEM, KS_ERR_WRITE) m is unchanged;
- * model.bin is written first, so a failure writing model.json can leave a
- * new model.bin beside the old model.json. */
+ * model.json is written first and model.bin last (the commit point), so a
+ * failure leaves the old model.bin (or none), perhaps beside a new
+ * model.json (which is never read back). */
 ks_status ks_model_save(ks_model *m, const char *dir);
 
 /* Loads dir/model.bin (layout at the top of model/model_io.c). Checks, in
