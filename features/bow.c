@@ -13,6 +13,7 @@
  * as before.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ks/alloc.h"
@@ -116,19 +117,22 @@ static ks_status table_reserve(ks_bow *b, size_t n)
  * table is left all EMPTY again. */
 static size_t count_hashes(ks_bow *b)
 {
-    size_t tmask = b->tcap - 1, d = 0;
-    unsigned shift = 32 - (unsigned)__builtin_ctzll(b->tcap);
+    size_t slots = 64, tmask, d = 0;
+    while (slots < 2 * b->n)   /* only the part of the table n needs, */
+        slots *= 2;            /* so a big message once leaves no misses */
+    tmask = slots - 1;
+    unsigned shift = 32 - (unsigned)__builtin_ctzll(slots);
     for (size_t k = 0; k < b->n; k++) {
         uint32_t h = b->h[k], bucket = h & b->mask;
         size_t s = (uint32_t)(bucket * 0x9e3779b1u) >> shift;
         while (b->tkey[s] != bucket && b->tkey[s] != EMPTY)
             s = (s + 1) & tmask;
-        if (b->tkey[s] == EMPTY) {
-            b->tkey[s] = bucket;
-            b->tcnt[s] = 0;
-            b->used[d++] = (uint32_t)s;
-        }
-        b->tcnt[s] += (h >> 31) ? -1 : 1;
+        /* new or seen is a coin toss: select, do not branch */
+        int fresh = b->tkey[s] == EMPTY;
+        b->tkey[s] = bucket;
+        b->tcnt[s] = (fresh ? 0 : b->tcnt[s]) + 1 - (int32_t)((h >> 31) << 1);
+        b->used[d] = (uint32_t)s;
+        d += (size_t)fresh;
     }
     for (size_t k = 0; k < d; k++) {
         size_t s = b->used[k];
@@ -190,6 +194,16 @@ static ks_status fvec_reserve(ks_fvec *v, size_t n)
     return KS_OK;
 }
 
+/* 1 + ln c for small counts, computed with the same expression. */
+#define LOG_TABLE 64
+static double log_table[LOG_TABLE];
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+static void log_init(void)
+{
+    for (long c = 1; c < LOG_TABLE; c++)
+        log_table[c] = 1.0 + log((double)c);
+}
+
 ks_status ks_bow_finish(ks_bow *b, uint32_t weighting, int normalize,
                         ks_fvec *out)
 {
@@ -197,6 +211,7 @@ ks_status ks_bow_finish(ks_bow *b, uint32_t weighting, int normalize,
     size_t d;
     ks_status st;
 
+    pthread_once(&log_once, log_init);
     out->n = 0;
     if ((st = table_reserve(b, b->n)) != KS_OK)
         return st;
@@ -207,7 +222,8 @@ ks_status ks_bow_finish(ks_bow *b, uint32_t weighting, int normalize,
         long count = (int32_t)(uint32_t)b->tmp[i];
         if (count == 0)
             continue;
-        double mag = weighting == KS_WEIGHT_LOG ? 1.0 + log((double)labs(count)) : 1.0;
+        double mag = weighting != KS_WEIGHT_LOG ? 1.0 : labs(count) < LOG_TABLE
+                     ? log_table[labs(count)] : 1.0 + log((double)labs(count));
         double v = count < 0 ? -mag : mag;
         out->f[out->n].index = (uint32_t)(b->tmp[i] >> 32);
         out->f[out->n].value = (float)v;

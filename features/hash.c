@@ -34,12 +34,17 @@ uint32_t ks_hash32(const void *key, size_t len, uint32_t seed)
         h1 = rotl32(h1, 13);
         h1 = h1 * 5 + 0xe6546b64u;
     }
-    p += nblocks * 4;
-    switch (len & 3) {
-    case 3: k1 ^= (uint32_t)p[2] << 16; /* fall through */
-    case 2: k1 ^= (uint32_t)p[1] << 8;  /* fall through */
-    case 1: k1 ^= p[0]; h1 ^= mix_k1(k1);
-    }
+    /* Tail of r = len % 4 bytes without a branch on r (token lengths are
+     * random, so a switch mispredicts): read q[0], q[r / 2], q[r - 1] and
+     * mask out what r does not have; r = 0 gives k1 = 0 and mix_k1(0) = 0,
+     * which leaves h1 as the reference's skipped case does. */
+    static const unsigned char zero[1];
+    size_t r = len & 3;
+    const unsigned char *q = r ? p + nblocks * 4 : zero;
+    size_t last = r ? r - 1 : 0;
+    k1 = q[0] | (((uint32_t)q[r >> 1] << 8) & (r >= 2 ? 0xff00u : 0)) |
+         (((uint32_t)q[last] << 16) & (r == 3 ? 0xff0000u : 0));
+    h1 ^= mix_k1(k1);
     h1 ^= (uint32_t)len;
     return fmix32(h1);
 }

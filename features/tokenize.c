@@ -227,23 +227,6 @@ static void classify(ks_tokenizer *t, const unsigned char *s, size_t n)
     }
 }
 
-/* First bit >= from that is set in m (flip = 0) or clear (flip = ~0), or n. */
-static size_t next_bit(const uint64_t *m, size_t from, size_t n, uint64_t flip)
-{
-    size_t w = from / 64, nw = (n + 63) / 64;
-    uint64_t bits;
-    if (from >= n)
-        return n;
-    bits = (m[w] ^ flip) & (~(uint64_t)0 << (from % 64));
-    while (!bits) {
-        if (++w >= nw)
-            return n;
-        bits = m[w] ^ flip;
-    }
-    size_t i = w * 64 + (size_t)__builtin_ctzll(bits);
-    return i < n ? i : n;
-}
-
 /* Any high byte in [a, b) (a < b). */
 static int any_high(const uint64_t *h, size_t a, size_t b)
 {
@@ -281,6 +264,56 @@ static ks_status simd_token(ks_tokenizer *t, const char *s, size_t n, const char
     return KS_OK;
 }
 
+/* Walks the classified chunk s[0..n) (at offset base of the text): per
+ * 64-bit mask word, starts are word bits whose left neighbour is not one,
+ * ends the first non-word bits after a word bit; they alternate, so two
+ * bit scans give each token. Returns where the next chunk starts: n, or
+ * the start of a token that may go on past the chunk (*open set). */
+static ks_status walk_chunk(ks_tokenizer *t, const char *s, size_t n, int last,
+                            ks_token_fn fn, void *ctx, size_t *resume)
+{
+    size_t nw = (n + 63) / 64, start = 0;
+    uint64_t carry = 0, anyh = 0;
+    int open = 0;
+    ks_status st;
+
+    for (size_t w = 0; w < nw; w++)
+        anyh |= t->high[w];
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t W = t->word[w], prev = W << 1 | carry;
+        uint64_t S = W & ~prev, E = ~W & prev;
+        carry = W >> 63;
+        for (;;) {
+            if (!open) {
+                if (!S)
+                    break;
+                start = w * 64 + (size_t)__builtin_ctzll(S);
+                S &= S - 1;
+                open = 1;
+            }
+            if (!E)
+                break;
+            size_t end = w * 64 + (size_t)__builtin_ctzll(E);
+            E &= E - 1;
+            open = 0;
+            st = simd_token(t, s + start, end - start, (const char *)t->lower + start,
+                            anyh && any_high(t->high, start, end), fn, ctx);
+            if (st != KS_OK)
+                return st;
+        }
+    }
+    *resume = n;
+    if (open) {
+        if (!last) {   /* may go on past the chunk */
+            *resume = start;
+            return KS_DONE;
+        }
+        return simd_token(t, s + start, n - start, (const char *)t->lower + start,
+                          anyh && any_high(t->high, start, n), fn, ctx);
+    }
+    return KS_OK;
+}
+
 static ks_status tokenize_simd(ks_tokenizer *t, const char *s, size_t len,
                                ks_token_fn fn, void *ctx)
 {
@@ -289,33 +322,21 @@ static ks_status tokenize_simd(ks_tokenizer *t, const char *s, size_t len,
     ks_status st;
 
     while (base < len) {
-        size_t n = len - base < CHUNK ? len - base : CHUNK, next = base + n, i = 0;
+        size_t n = len - base < CHUNK ? len - base : CHUNK, resume = 0;
         classify(t, p + base, n);
-        for (;;) {
-            size_t start = next_bit(t->word, i, n, 0), end;
-            if (start == n)
-                break;
-            end = next_bit(t->word, start, n, ~(uint64_t)0);
-            if (end == n && base + n < len) {   /* may go on past the chunk */
-                if (start > 0) {
-                    next = base + start;
-                    break;
-                }
-                int high = any_high(t->high, 0, n);
-                for (end = base + n; end < len && ks_tok_word_byte[p[end]]; end++)
-                    high |= p[end] & 0x80;
-                if ((st = simd_token(t, s + base, end - base, NULL, high, fn, ctx)) != KS_OK)
-                    return st;
-                next = end;
-                break;
-            }
-            st = simd_token(t, s + base + start, end - start, (const char *)t->lower + start,
-                            any_high(t->high, start, end), fn, ctx);
-            if (st != KS_OK)
+        st = walk_chunk(t, s + base, n, base + n == len, fn, ctx, &resume);
+        if (st < 0)
+            return st;
+        if (st == KS_DONE && resume == 0) {   /* a run as long as a chunk */
+            size_t end = base + n;
+            int high = any_high(t->high, 0, n);
+            for (; end < len && ks_tok_word_byte[p[end]]; end++)
+                high |= p[end] & 0x80;
+            if ((st = simd_token(t, s + base, end - base, NULL, high, fn, ctx)) != KS_OK)
                 return st;
-            i = end;
+            resume = end - base;
         }
-        base = next;
+        base += resume;
     }
     return KS_OK;
 }
