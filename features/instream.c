@@ -138,7 +138,9 @@ ks_status ks_instream_open(ks_instream *s, const char *path, ks_in_mode mode,
     s->path = ks_strdup(path);
     if (!s->path)
         return ks_fail(KS_ERR_NOMEM, "out of memory opening %s", path);
-    s->fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: a FIFO named by a TREC index would block open() for
+     * ever; only regular files are read, and for them the flag is a no-op. */
+    s->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (s->fd < 0 || fstat(s->fd, &st) != 0) {
         int e = errno;
         ks_instream_close(s);
@@ -147,6 +149,10 @@ ks_status ks_instream_open(ks_instream *s, const char *path, ks_in_mode mode,
     if (S_ISDIR(st.st_mode)) {
         ks_instream_close(s);
         return ks_fail(KS_ERR_IO, "%s: cannot open: is a folder", path);
+    }
+    if (!S_ISREG(st.st_mode)) {
+        ks_instream_close(s);
+        return ks_fail(KS_ERR_IO, "%s: cannot open: not a regular file", path);
     }
     s->gzip = mode == KS_IN_GZIP || (mode == KS_IN_AUTO && name_is_gz(path));
     s->eof = 0;
