@@ -1,0 +1,130 @@
+/* bow_count_test.c - the hash-table counting of bow.c against the former
+ * qsort of all hashes (kept here as the reference), and the branchless
+ * MurmurHash3 tail against the reference switch. Vectors must be equal
+ * bit for bit: indices, float values, order. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ks/bow.h"
+#include "ks/hash.h"
+
+static int cmp_u32(const void *pa, const void *pb)
+{
+    uint32_t a = *(const uint32_t *)pa, c = *(const uint32_t *)pb;
+    return a < c ? -1 : a > c;
+}
+
+/* The former ks_bow_finish (sort all keys, merge runs). */
+static void reference(const uint32_t *h, size_t n, uint32_t bits, uint32_t weighting,
+                      int normalize, ks_fvec *out)
+{
+    uint32_t mask = bits >= 32 ? 0xffffffffu : (1u << bits) - 1;
+    uint32_t *k = malloc((n + 1) * sizeof *k);
+    double norm = 0;
+    size_t i = 0;
+    for (size_t j = 0; j < n; j++)
+        k[j] = ((h[j] & mask) << 1) | (h[j] >> 31);
+    qsort(k, n, sizeof *k, cmp_u32);
+    out->n = 0;
+    out->f = realloc(out->f, (n + 1) * sizeof *out->f);
+    while (i < n) {
+        uint32_t bucket = k[i] >> 1;
+        long count = 0;
+        for (; i < n && (k[i] >> 1) == bucket; i++)
+            count += (k[i] & 1) ? -1 : 1;
+        if (count == 0)
+            continue;
+        double mag = weighting == KS_WEIGHT_LOG ? 1.0 + log((double)labs(count)) : 1.0;
+        double v = count < 0 ? -mag : mag;
+        out->f[out->n].index = bucket;
+        out->f[out->n++].value = (float)v;
+        norm += v * v;
+    }
+    if (normalize && norm > 0) {
+        float s = (float)(1.0 / sqrt(norm));
+        for (uint32_t j = 0; j < out->n; j++)
+            out->f[j].value *= s;
+    }
+    free(k);
+}
+
+static uint64_t rng = 12345;
+static uint32_t rnd(void)
+{
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (uint32_t)(rng >> 32);
+}
+
+Test(bow_count, equals_sorting_reference)
+{
+    static uint32_t h[70000];
+    const uint32_t bits[] = {8, 12, 20, 28, 31, 32};
+    ks_fvec a = {0}, b = {0};
+    for (int round = 0; round < 400; round++) {
+        uint32_t hb = bits[round % 6];
+        size_t n = round < 300 ? (size_t)round : rnd() % 70000;
+        ks_bow *bow;
+        cr_assert_eq(ks_bow_new(&bow, hb), KS_OK);
+        for (int rep = 0; rep < 3; rep++) {   /* reuse after reset */
+            ks_bow_reset(bow);
+            for (size_t i = 0; i < n; i++) {
+                switch (round % 5) {
+                case 0: h[i] = rnd(); break;
+                case 1: h[i] = rnd() % 7 | (rnd() & 0x80000000u); break;   /* cancel */
+                case 2: h[i] = (rnd() % 50) << (hb > 8 ? hb - 8 : 0); break;   /* one bin */
+                case 3: h[i] = i < n / 2 ? rnd() : h[i - n / 2]; break;   /* repeats */
+                default: h[i] = rnd() & 0xfff000ffu; break;
+                }
+                cr_assert_eq(ks_bow_add(bow, h[i]), KS_OK);
+            }
+            uint32_t w = (uint32_t)(round + rep) % 2;
+            int norm = (round / 2 + rep) % 2;
+            cr_assert_eq(ks_bow_finish(bow, w, norm, &a), KS_OK);
+            reference(h, n, hb, w, norm, &b);
+            cr_assert_eq(a.n, b.n, "round %d: %u vs %u entries", round, a.n, b.n);
+            cr_assert(!a.n || !memcmp(a.f, b.f, a.n * sizeof *a.f), "round %d differs", round);
+        }
+        ks_bow_free(bow);
+    }
+    ks_fvec_free(&a);
+    free(b.f);
+}
+
+/* MurmurHash3 x86_32 with the reference switch tail. */
+static uint32_t murmur_ref(const unsigned char *p, size_t len, uint32_t seed)
+{
+    uint32_t h = seed, k;
+    size_t i;
+#define ROTL(x, r) ((x << r) | (x >> (32 - r)))
+    for (i = 0; i + 4 <= len; i += 4) {
+        memcpy(&k, p + i, 4);
+        k *= 0xcc9e2d51u; k = ROTL(k, 15); k *= 0x1b873593u;
+        h ^= k; h = ROTL(h, 13); h = h * 5 + 0xe6546b64u;
+    }
+    k = 0;
+    switch (len & 3) {
+    case 3: k ^= (uint32_t)p[i + 2] << 16; /* fall through */
+    case 2: k ^= (uint32_t)p[i + 1] << 8;  /* fall through */
+    case 1: k ^= p[i]; k *= 0xcc9e2d51u; k = ROTL(k, 15); k *= 0x1b873593u; h ^= k;
+    }
+    h ^= (uint32_t)len;
+    h ^= h >> 16; h *= 0x85ebca6bu; h ^= h >> 13; h *= 0xc2b2ae35u; h ^= h >> 16;
+    return h;
+}
+
+Test(bow_count, hash_tail_equals_reference)
+{
+    unsigned char buf[80];
+    for (int round = 0; round < 2000; round++) {
+        for (size_t i = 0; i < sizeof buf; i++)
+            buf[i] = (unsigned char)rnd();
+        size_t off = rnd() % 8, len = round % 70;
+        uint32_t seed = rnd();
+        /* a heap copy of exactly len bytes: the tail must not read past it */
+        unsigned char *p = malloc(len ? len : 1);
+        memcpy(p, buf + off, len);
+        cr_assert_eq(ks_hash32(p, len, seed), murmur_ref(p, len, seed), "len %zu", len);
+        free(p);
+    }
+}
