@@ -41,11 +41,17 @@ void ks_progress_mode(int verbosity)
     }
 }
 
+/* Bar redraws: 10 a second, or as often as KS_PROGRESS_EVERY asks. */
+static double bar_every(void)
+{
+    return every < BAR_EVERY ? every : BAR_EVERY;
+}
+
 void ks_progress_start(ks_progress *p, const char *what, uint64_t total)
 {
     p->what = what;
     p->start = ks_now();
-    p->next = p->start + (mode == MODE_BAR ? BAR_EVERY : every);
+    p->next = p->start + (mode == MODE_BAR ? bar_every() : every);
     p->total = total;
     p->total_bytes = 0;
 }
@@ -133,7 +139,7 @@ void ks_progress_tick(ks_progress *p, uint64_t done, uint64_t bytes)
     if (now < p->next)
         return;
     if (mode == MODE_BAR) {
-        p->next = now + BAR_EVERY;
+        p->next = now + bar_every();
         draw_bar(p, done, bytes, now - p->start);
     } else {
         p->next = now + every;

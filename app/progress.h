@@ -27,7 +27,8 @@ typedef struct {
 double ks_now(void);
 
 /* verbosity 0 (quiet) turns progress off; otherwise bar on a terminal,
- * log lines elsewhere; KS_PROGRESS and KS_PROGRESS_EVERY are read here. */
+ * log lines elsewhere; KS_PROGRESS and KS_PROGRESS_EVERY are read here
+ * (a KS_PROGRESS_EVERY under 0.1 s also speeds up bar redraws). */
 void ks_progress_mode(int verbosity);
 
 void ks_progress_start(ks_progress *p, const char *what, uint64_t total);
