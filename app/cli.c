@@ -10,6 +10,7 @@
 #include <zlib.h>
 #include "app.h"
 #include "progress.h"
+#include "ks/cpu.h"
 #include "ks/html.h"
 
 static const char *log_prog = "ks";
@@ -106,8 +107,9 @@ static void usage(const ks_app_opts *o, FILE *f)
 
 static void version(const ks_app_opts *o)
 {
-    printf("%s (knitspam) %s\nkernel: scalar\nlibxml2 %s, utf8proc %s, zlib %s\n",
-           o->prog, KS_VERSION, LIBXML_DOTTED_VERSION, utf8proc_version(), zlibVersion());
+    printf("%s (knitspam) %s\nkernel: %s\nlibxml2 %s, utf8proc %s, zlib %s\n",
+           o->prog, KS_VERSION, ks_kernel_name(), LIBXML_DOTTED_VERSION, utf8proc_version(),
+           zlibVersion());
 }
 
 static int parse_u64(const char *s, unsigned long long max, unsigned long long *out)
