@@ -4,14 +4,14 @@
 #   build: compiler, CMake and the libraries (enough for the demo)
 #   test:  build + Criterion, clang (fuzzing, sanitizers), npm (demo data),
 #          python3-yaml (Plan test), docker.io + debootstrap (container test),
-#          libxml2-utils (xmllint)
+#          libxml2-utils (xmllint), chromium (report render test)
 set -euo pipefail
 what="${1:-test}"
 pkgs=(build-essential cmake pkg-config libxml2-dev libutf8proc-dev zlib1g-dev
       libsvm-dev npm ca-certificates)
 if [ "$what" = test ]; then
     pkgs+=(libcriterion-dev clang python3 python3-yaml docker.io debootstrap
-           libxml2-utils)
+           libxml2-utils chromium)
 fi
 missing=()
 for p in "${pkgs[@]}"; do
