@@ -11,7 +11,7 @@ pkgs=(build-essential cmake pkg-config libxml2-dev libutf8proc-dev zlib1g-dev
       libsvm-dev npm ca-certificates)
 if [ "$what" = test ]; then
     pkgs+=(libcriterion-dev clang python3 python3-yaml docker.io debootstrap
-           libxml2-utils chromium)
+           libxml2-utils chromium libclang-rt-14-dev)   # libFuzzer: tests/fuzz/
 fi
 missing=()
 for p in "${pkgs[@]}"; do

@@ -2,16 +2,17 @@
 # Runs every test: unit and end-to-end tests (ctest), the same suite under
 # AddressSanitizer + UndefinedBehaviorSanitizer, the Plan test, and the
 # container test (real Docker engine, three images, the walkthrough's steps).
-# Usage: scripts/test.sh [--no-container] [--no-sanitize]
+# Usage: scripts/test.sh [--no-container] [--no-sanitize] [--no-fuzz]
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
-container=1 sanitize=1
+container=1 sanitize=1 fuzz=1
 for a in "$@"; do
     case $a in
         --no-container) container=0 ;;
         --no-sanitize) sanitize=0 ;;
-        *) echo "usage: scripts/test.sh [--no-container] [--no-sanitize]" >&2; exit 2 ;;
+        --no-fuzz) fuzz=0 ;;
+        *) echo "usage: scripts/test.sh [--no-container] [--no-sanitize] [--no-fuzz]" >&2; exit 2 ;;
     esac
 done
 scripts/install-deps.sh test || exit 1
@@ -41,6 +42,11 @@ if [ $sanitize = 1 ]; then
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
     stage "tests under ASan+UBSan" build_and_ctest build-asan -DCMAKE_BUILD_TYPE=Debug -DKS_SANITIZE=ON
     unset ASAN_OPTIONS UBSAN_OPTIONS
+fi
+# Bounded fuzzing: every libFuzzer target for KS_FUZZ_SECONDS (default 60 s
+# each, 8 targets); the long runs are in docs/robustness.md.
+if [ $fuzz = 1 ] && [ -x tests/fuzz/run.sh ]; then
+    stage "fuzzing, ${KS_FUZZ_SECONDS:-60} s per target" tests/fuzz/run.sh "${KS_FUZZ_SECONDS:-60}"
 fi
 [ -f tests/plans/test_plans.py ] && stage "Plan test" python3 tests/plans/test_plans.py
 if [ $container = 1 ] && [ -f tests/container/run.sh ]; then
