@@ -56,7 +56,8 @@ static void usage(const ks_app_opts *o, FILE *f)
     static const char *const what[] = {
         "Train a spam classifier from a labelled dataset (initial training).",
         "Continue training a saved model on new labelled data (incremental).",
-        "Score a labelled dataset with a model and write metrics.json.",
+        "Score a labelled dataset with a model; write metrics.json, predictions.csv,\n"
+        "roc.svg, pr.svg, scores.svg and report.html (one page with all of them).",
     };
     fprintf(f, "Usage: %s [options]\n%s\n\n", o->prog, what[o->mode]);
     fprintf(f,
@@ -66,7 +67,7 @@ static void usage(const ks_app_opts *o, FILE *f)
     if (o->mode != KS_APP_TRAIN)
         fprintf(f, "  --model DIR           model folder to read (default /in/model)\n");
     fprintf(f, "  --save-to DIR         where to write %s (default %s)\n",
-            o->mode == KS_APP_VALIDATE ? "metrics.json and predictions.csv" : "model.bin and model.json",
+            o->mode == KS_APP_VALIDATE ? "the files above" : "model.bin and model.json",
             o->mode == KS_APP_VALIDATE ? "/out/metrics" : "/out/model");
     fprintf(f,
         "  --format F            auto (default), csv, mail or trec\n"
