@@ -83,6 +83,8 @@ for t in "${targets[@]}"; do
     [ -x "$exe" ] || { echo "run.sh: no target $t" >&2; failed+=("$t"); continue; }
     corpus=$work/corpus/$t
     [ -d "$corpus" ] || seeds "$t" "$corpus"
+    # Inputs that once crashed a target (seeds/regress/<target>-*) run first, every time.
+    for r in "$top"/tests/fuzz/seeds/regress/"$t"-*; do [ -f "$r" ] && cp "$r" "$corpus/"; done
     log=$work/logs/$t.log
     t0=$SECONDS
     "$exe" -max_total_time="$secs" -timeout=20 -rss_limit_mb=2048 -max_len=65536 \
