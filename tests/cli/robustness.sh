@@ -110,6 +110,7 @@ for round in $(seq 1 24); do
     fi
 done
 ok "kill -9 in 24 rounds ($kills killed, $during during a write): never a partial model.bin"
+check "  at least one kill landed before the program ended" test "$kills" -gt 0
 
 # ---- dataset folders: symlink loops, FIFOs, missing and empty ------------
 mkdir -p "$work/loop/ham" "$work/loop/spam"
