@@ -245,7 +245,7 @@ Test(model_io, model_json_describes_the_model)
     js = slurp(path, &len);
     static const char *keys[] = {
         "\"format_version\": 1", "\"hash_bits\": 10", "\"family_names\": [",
-        "\"alpha\": 0.1", "\"l1\": 0.01", "\"l2\": 1e-06", "\"passes\": 5",
+        "\"alpha\": 8", "\"l1\": 0.01", "\"l2\": 1e-06", "\"passes\": 5",
         "\"threshold\": 0.5", "\"examples_seen\": {\n    \"ham\": 1000,\n    \"spam\": 250",
         "\"mode\": \"initial\"", "\"dataset\": \"data\\\\set\"",
         "\"dataset_bytes\": 123456789012", "\"skipped\": 3",

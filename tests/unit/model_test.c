@@ -187,7 +187,7 @@ Test(model, defaults)
     ks_train_config tc;
     ks_model *m = make(0.1, 1.0, 0.0, 0.0);
     ks_train_config_default(&tc);
-    cr_assert_eq(tc.alpha, 0.1);
+    cr_assert_eq(tc.alpha, 8.0);
     cr_assert_eq(tc.beta, 1.0);
     cr_assert_eq(tc.passes, 5);
     cr_assert_eq(tc.balance, 1);
