@@ -82,10 +82,12 @@ static void usage(const ks_app_opts *o, FILE *f)
         fprintf(f,
             "  --hash-bits B         2^B feature buckets, 8..28 (default 20)\n"
             "  --features LIST       comma list of words,headers,bigrams,chargrams,\n"
-            "                        urls,meta (default words,headers,urls,meta)\n"
-            "  --weighting W         log (default) or binary\n"
+            "                        urls,meta (default words,headers,bigrams,urls,meta)\n"
+            "  --weighting W         binary (default) or log (1 + ln count)\n"
+            "  --ngram N             byte n-gram length of chargrams (default 4)\n"
+            "  --ngram-bytes N       chargrams over the first N bytes (default 3000)\n"
             "  --replay N            past examples the model keeps and rehearses in\n"
-            "                        later updates (default 2048; 0: none)\n");
+            "                        later updates (default 4096; 0: none)\n");
     if (o->mode != KS_APP_VALIDATE)
         fprintf(f,
             "  --passes N            passes over the data (default 5; update: the\n"
@@ -159,13 +161,14 @@ static int parse_features(const char *s, uint32_t *out)
 enum { O_DATASET = 256, O_MODEL, O_SAVE, O_FORMAT, O_BAD, O_MAXMSG, O_BITS,
        O_FEATURES, O_WEIGHTING, O_PASSES, O_ALPHA, O_L1, O_L2, O_SEED,
        O_BALANCE, O_SHUFFLE, O_THRESHOLD, O_REPLAY,
-       O_MIMEDEPTH, O_MIMEPARTS, O_GZRATIO };
+       O_MIMEDEPTH, O_MIMEPARTS, O_GZRATIO, O_NGRAM, O_NGRAM_BYTES };
 
 /* Which modes accept a flag: bit 0 train, bit 1 update, bit 2 validate. */
 static const struct { int id; unsigned modes; } flag_modes[] = {
     {O_MODEL, 6}, {O_BITS, 1}, {O_FEATURES, 1}, {O_WEIGHTING, 1},
     {O_PASSES, 3}, {O_ALPHA, 1}, {O_L1, 1}, {O_L2, 1}, {O_SEED, 3},
-    {O_BALANCE, 3}, {O_SHUFFLE, 3}, {O_THRESHOLD, 4}, {O_REPLAY, 1}};
+    {O_BALANCE, 3}, {O_SHUFFLE, 3}, {O_THRESHOLD, 4}, {O_REPLAY, 1}, {O_NGRAM, 1},
+    {O_NGRAM_BYTES, 1}};
 
 static int flag_allowed(int id, ks_app_mode mode)
 {
@@ -250,6 +253,12 @@ static int apply(ks_app_opts *o, int id, const char *v)
     case O_GZRATIO:
         if (parse_u64(v, 1000000, &u)) return -1;
         o->ds.max_gz_ratio = (uint32_t)u; return 0;
+    case O_NGRAM:
+        if (parse_u64(v, 8, &u) || u < 2) return -1;
+        o->feat.ngram_n = (uint32_t)u; return 0;
+    case O_NGRAM_BYTES:
+        if (parse_u64(v, 1u << 24, &u)) return -1;
+        o->feat.ngram_bytes = (uint32_t)u; return 0;
     case O_REPLAY:
         if (parse_u64(v, 1u << 20, &u)) return -1;
         o->train.replay = (uint32_t)u; return 0;
@@ -279,6 +288,8 @@ static const struct option long_opts[] = {
     {"max-mime-parts", required_argument, 0, O_MIMEPARTS},
     {"max-gzip-ratio", required_argument, 0, O_GZRATIO},
     {"replay", required_argument, 0, O_REPLAY},
+    {"ngram", required_argument, 0, O_NGRAM},
+    {"ngram-bytes", required_argument, 0, O_NGRAM_BYTES},
     {"quiet", no_argument, 0, 'q'},
     {"verbose", no_argument, 0, 'v'},
     {"help", no_argument, 0, 'h'},
