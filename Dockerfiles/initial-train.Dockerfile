@@ -16,7 +16,7 @@ RUN apt-get update \
         libxml2-dev liblzma-dev libutf8proc-dev zlib1g-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
-# .dockerignore lets only the sources the build needs into the context.
+# .dockerignore keeps .git, data, docs, tests and Plans out of the context.
 COPY . .
 # KS_STATIC_XML: libxml2 and utf8proc linked in, ICU left out
 # (cmake/static-libxml2.cmake, docs/design-docker.md).
@@ -51,7 +51,6 @@ COPY --from=build /opt/ks/bin/spam-train /usr/local/bin/spam-train
 # write /out (docs/knitfab.md, "Which user"). The program needs no privilege
 # and also runs under any --user whose output folder is writable.
 USER 0:0
-WORKDIR /
 # knit plan template reads ENTRYPOINT and CMD: each path is its own argument,
 # so /in/... become inputs and /out/... outputs.
 ENTRYPOINT ["/usr/local/bin/spam-train"]

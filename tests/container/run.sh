@@ -26,7 +26,7 @@
 #   KS_DATASET_DIR    demo data (default: in/dataset, made by in/fetch-demo-data.sh)
 #   KS_MIN_ACCURACY_INITIAL, KS_MIN_ACCURACY_UPDATED
 #                     accuracy floors for metrics.json after 2.2 and 2.5
-#                     (default 0.80 and 0.90)
+#                     (default 0.75 and 0.90)
 #   KS_MAX_ADDED_MB   size budget per image above the base (default 15)
 #   KS_BUILD_NETWORK  docker build --network (default host: our engine has no bridge)
 #   KS_KEEP_WORK=1    keep the scratch folder with models and metrics
@@ -37,9 +37,11 @@ set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT" || exit 1
 
-# Floors set from a real run (docs/knitfab.md): the initial model scored
-# 0.845 on the validate split, the updated one 0.941.
-MIN_ACC_INITIAL="${KS_MIN_ACCURACY_INITIAL:-0.80}"
+# Floors set from real runs (docs/knitfab.md): the initial model scored
+# 0.821-0.845 on the validate split, the updated one 0.941-0.951. Calling
+# every message ham scores 0.688 (854 of 1241), so 0.75 still catches a
+# broken model while leaving room for tuning.
+MIN_ACC_INITIAL="${KS_MIN_ACCURACY_INITIAL:-0.75}"
 MIN_ACC_UPDATED="${KS_MIN_ACCURACY_UPDATED:-0.90}"
 MAX_ADDED_MB="${KS_MAX_ADDED_MB:-15}"
 BUILD_NETWORK="${KS_BUILD_NETWORK:-host}"
@@ -84,6 +86,12 @@ trap finish EXIT
 trap 'exit 130' INT TERM
 
 summary_and_exit() {
+    # vfs stores every layer in full: on the private engine (never on one we
+    # merely found running) drop untagged images older than two hours, the
+    # leftovers of earlier runs; this run's build cache is newer and stays.
+    if [[ "${DOCKER_HOST:-}" == "unix://${KS_DOCKER_DIR:-/var/tmp/ks-docker}/docker.sock" ]]; then
+        docker image prune -f --filter until=2h >/dev/null 2>&1 || true
+    fi
     echo "---- total time $((SECONDS - T_START)) s"
     echo "$PASSED passed, $FAILED failed"
     if ((FAILED)); then exit 1; fi
@@ -124,13 +132,26 @@ compile_cached() {
     grep -A1 -F 'RUN cmake -S' "$1" | grep -q -e 'Using cache' -e 'CACHED'
 }
 REVISION="$(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+# Build from a snapshot of the working tree (tracked and untracked files, not
+# the git-ignored ones; .dockerignore then applies as usual): the three images
+# come from the same sources even while someone edits the checkout.
+CTX="$W/context"
+mkdir -p "$CTX"
+if git rev-parse --git-dir >/dev/null 2>&1; then
+    git ls-files -z --cached --others --exclude-standard |
+        while IFS= read -r -d '' f; do [[ -e "$f" ]] && printf '%s\0' "$f"; done |
+        tar --null -T - -cf - | tar -C "$CTX" -xf -
+else
+    tar --exclude=./.git -cf - . | tar -C "$CTX" -xf -
+fi
 BUILT=1
 for i in "${!STAGES[@]}"; do
     s="${STAGES[$i]}"
     t0=$SECONDS
     # The walkthrough's command, with our -f path (and the engine's network).
-    if docker build --network="$BUILD_NETWORK" --build-arg KS_REVISION="$REVISION" \
-        -t "spam-detection-$s:v1.0" -f "Dockerfiles/$s.Dockerfile" . \
+    if (cd "$CTX" && docker build --network="$BUILD_NETWORK" \
+            --build-arg KS_REVISION="$REVISION" \
+            -t "spam-detection-$s:v1.0" -f "Dockerfiles/$s.Dockerfile" .) \
         >"$W/build-$s.log" 2>&1; then
         ok "built spam-detection-$s:v1.0 in $((SECONDS - t0)) s"
     else
