@@ -17,6 +17,7 @@
 #include <time.h>
 #include "app.h"
 #include "progress.h"
+#include "skip.h"
 #include "ks/alloc.h"
 #include "ks/fileio.h"
 
@@ -48,6 +49,8 @@ typedef struct {
     uint32_t *perm;      /* their order in this pass */
     size_t replayed;     /* rehearsed so far in this pass */
     int offer;           /* this pass offers messages to the reservoir */
+    ks_fvec scratch;     /* a message's vector before it takes a slot */
+    ks_app_skips skips;  /* messages the extractor refused, this pass */
     double loss;         /* summed weighted log loss of the pass */
     double wsum;         /* summed weights of the pass */
     uint64_t learned;
@@ -76,14 +79,17 @@ static size_t take_slot(trainer *t)
 static ks_status push_message(trainer *t, const ks_message *msg)
 {
     shuffle_buf *b = &t->sb;
-    size_t slot = take_slot(t);
+    size_t slot;
+    int skipped;
+    ks_fvec v;
     ks_status st;
 
-    if ((st = ks_extract(t->ex, msg, &b->vec[slot])) != KS_OK) {
-        char why[512];
-        snprintf(why, sizeof why, "%s", ks_error_detail());
-        return ks_fail(st, "%s: message %s: %s", msg->file, msg->id, why);
-    }
+    if ((st = ks_app_extract(t->ex, msg, &t->scratch, &t->skips, &skipped)) != KS_OK || skipped)
+        return st;
+    slot = take_slot(t);
+    v = b->vec[slot];            /* swap: both vectors keep their memory */
+    b->vec[slot] = t->scratch;
+    t->scratch = v;
     b->label[slot] = msg->label;
     b->weight[slot] = t->weight[msg->label];
     if (t->offer)
@@ -199,6 +205,7 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
     t->loss = t->wsum = 0;
     t->learned = 0;
     t->offer = pass == passes;   /* the reservoir sees each message once */
+    memset(&t->skips, 0, sizeof t->skips);
     shuffle_replay(t);
     snprintf(what, sizeof what, "pass %u/%u", pass, passes);
     ks_progress_start(&pr, what, total);
@@ -209,7 +216,8 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
             return st;
         ks_progress_tick(&pr, s->messages, s->bytes);
     }
-    if (st != KS_DONE || (st = replay_upto(t, total, total)) != KS_OK)
+    if (st != KS_DONE || (st = replay_upto(t, total, total)) != KS_OK ||
+        (st = ks_app_check_skips(t->o, ds, &t->skips)) != KS_OK)
         return st;
     drain(t);
     ks_log(KS_LOG_INFO, "pass %u/%u: %llu examples (%zu rehearsed), mean log loss %.5f, %.2f s",
@@ -278,7 +286,7 @@ static ks_status record_and_save(const ks_app_opts *o, trainer *t, ks_dataset *d
     h.dataset_bytes = ks_dataset_size(ds);
     h.messages[0] = s->per_class[0];
     h.messages[1] = s->per_class[1];
-    h.skipped = s->skipped_total;
+    h.skipped = s->skipped_total + t->skips.mime_limit;
     h.passes = passes;
     h.time = (int64_t)time(NULL);
     if ((st = ks_model_add_history(t->m, &h)) != KS_OK)
@@ -302,6 +310,7 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     if ((st = ks_extractor_new(&t->ex, ks_model_features(t->m))) != KS_OK ||
         (st = shuffle_init(&t->sb, o->shuffle_buffer, t->seed)) != KS_OK)
         return st;
+    ks_extractor_set_limits(t->ex, &o->mail);
     t->nreplay = ks_model_replay_count(t->m);   /* earlier sessions' examples */
     if (t->nreplay && !(t->perm = ks_malloc(t->nreplay * sizeof *t->perm)))
         return ks_fail(KS_ERR_NOMEM, "out of memory for the replay order");
@@ -331,6 +340,7 @@ int ks_app_train(const ks_app_opts *o)
     if (st != KS_OK)
         ks_log(KS_LOG_ERROR, "%s (no model written)", ks_error_detail());
     shuffle_free(&t.sb);
+    ks_fvec_free(&t.scratch);
     ks_free(t.perm);
     ks_extractor_free(t.ex);
     ks_model_free(t.m);

@@ -6,6 +6,7 @@
 #include <time.h>
 #include "app.h"
 #include "progress.h"
+#include "skip.h"
 #include "report.h"
 #include "ks/buf.h"
 #include "ks/alloc.h"
@@ -23,6 +24,7 @@ typedef struct {
     ks_buf pred;          /* predictions.csv */
     ks_buf json;          /* metrics.json */
     double threshold;
+    ks_app_skips skips;   /* messages the extractor refused */
 } validator;
 
 /* RFC 4180 field: quoted when it holds a comma, quote or line break. */
@@ -48,11 +50,11 @@ static ks_status score_all(validator *v)
         (st = ks_buf_append(&v->pred, "id,label,score,predicted\n", 25)) != KS_OK)
         return st;
     while ((st = ks_dataset_next(v->ds, &msg)) == KS_OK) {
-        if ((st = ks_extract(v->ex, &msg, &v->x)) != KS_OK) {
-            char why[512];
-            snprintf(why, sizeof why, "%s", ks_error_detail());
-            return ks_fail(st, "%s: message %s: %s", msg.file, msg.id, why);
-        }
+        int skipped;
+        if ((st = ks_app_extract(v->ex, &msg, &v->x, &v->skips, &skipped)) != KS_OK)
+            return st;
+        if (skipped)
+            continue;
         double p = ks_model_predict(v->m, &v->x);
         if ((st = ks_metrics_add(v->met, msg.label, p)) != KS_OK ||
             (st = csv_field(&v->pred, msg.id)) != KS_OK ||
@@ -60,7 +62,9 @@ static ks_status score_all(validator *v)
             return st;
         ks_progress_tick(&pr, ks_dataset_stats_get(v->ds)->messages, ks_dataset_stats_get(v->ds)->bytes);
     }
-    return st == KS_DONE ? KS_OK : st;
+    if (st != KS_DONE)
+        return st;
+    return ks_app_check_skips(v->o, v->ds, &v->skips);
 }
 
 static void iso_time(char *out, size_t n, int64_t t)
@@ -83,13 +87,14 @@ static void json_dataset(validator *v, ks_json *j)
     ks_json_key(j, "messages_read"); ks_json_uint(j, s->messages);
     ks_json_key(j, "ham"); ks_json_uint(j, s->per_class[0]);
     ks_json_key(j, "spam"); ks_json_uint(j, s->per_class[1]);
-    ks_json_key(j, "skipped"); ks_json_uint(j, s->skipped_total);
+    ks_json_key(j, "skipped"); ks_json_uint(j, s->skipped_total + v->skips.mime_limit);
     ks_json_key(j, "skipped_by_reason");
     ks_json_begin_object(j);
     for (int r = 0; r < KS_SKIP_COUNT; r++) {
         ks_json_key(j, ks_skip_reason_name(r));
         ks_json_uint(j, s->skipped[r]);
     }
+    ks_app_skips_json(j, &v->skips);
     ks_json_end(j);
     ks_json_end(j);
 }
@@ -169,6 +174,7 @@ static ks_status validate(validator *v)
         (st = ks_extractor_new(&v->ex, ks_model_features(v->m))) != KS_OK ||
         (st = ks_metrics_new(&v->met)) != KS_OK)
         return st;
+    ks_extractor_set_limits(v->ex, &v->o->mail);
     v->threshold = isnan(v->o->threshold) ? ks_model_threshold(v->m) : v->o->threshold;
     if ((st = score_all(v)) != KS_OK ||
         (st = ks_metrics_compute(v->met, v->threshold, &s)) != KS_OK ||
