@@ -77,11 +77,20 @@ stop() {
     pid="$(cat "$PIDFILE")"
     kill "$pid"
     for ((i = 0; i < 30; i++)); do
-        kill -0 "$pid" 2>/dev/null || { log "stopped dockerd (pid $pid)"; return 0; }
+        kill -0 "$pid" 2>/dev/null || break
         sleep 1
     done
-    log "dockerd (pid $pid) ignored SIGTERM for 30s; sending SIGKILL"
-    kill -9 "$pid" 2>/dev/null || true
+    if kill -0 "$pid" 2>/dev/null; then
+        log "dockerd (pid $pid) ignored SIGTERM for 30s; sending SIGKILL"
+        kill -9 "$pid" 2>/dev/null || true
+        sleep 1
+    fi
+    # dockerd leaves its network namespace mount (exec/netns/default) behind;
+    # without this the state folder cannot be removed.
+    local m
+    findmnt -rn -o TARGET 2>/dev/null | grep -F "$D/" | sort -r |
+        while read -r m; do umount "$m" 2>/dev/null || true; done
+    log "stopped dockerd (pid $pid)"
 }
 
 status() {
