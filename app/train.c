@@ -104,19 +104,9 @@ static ks_status push_replay(trainer *t, size_t i)
     shuffle_buf *b = &t->sb;
     size_t slot = take_slot(t);
     int label;
-    const ks_fvec *x = ks_model_replay_get(t->m, i, &label);
-    ks_fvec *v = &b->vec[slot];
-
-    if (x->n > v->cap) {
-        ks_feature *f = ks_realloc(v->f, x->n * sizeof *f);
-        if (!f)
-            return ks_fail(KS_ERR_NOMEM, "out of memory rehearsing the replay reservoir");
-        v->f = f;
-        v->cap = x->n;
-    }
-    if (x->n)
-        memcpy(v->f, x->f, x->n * sizeof *x->f);
-    v->n = x->n;
+    ks_status st = ks_model_replay_get(t->m, i, &b->vec[slot], &label);
+    if (st != KS_OK)
+        return st;
     b->label[slot] = label;
     b->weight[slot] = 1.0;
     return KS_OK;

@@ -11,6 +11,13 @@
 /* Model file format version written and read by this program. */
 #define KS_MODEL_FORMAT_VERSION 1u
 
+/* One kept example, encoded (replay.c). */
+typedef struct {
+    unsigned char *data;       /* encoded vector (ks_malloc'ed) */
+    size_t len;                /* bytes */
+    unsigned char label;       /* 0 ham, 1 spam */
+} ks_replay_slot;
+
 struct ks_model {
     ks_feature_config fc;      /* feature settings (fixed for life) */
     ks_train_config tc;        /* FTRL settings (fixed for life) */
@@ -25,8 +32,7 @@ struct ks_model {
     size_t cap_hist;           /* entries allocated */
     uint32_t checksum;         /* CRC32 of model.bin last loaded/saved */
     uint32_t parent;           /* checksum of the model this came from */
-    ks_fvec *replay;           /* reservoir examples, tc.replay slots */
-    unsigned char *replay_label; /* their labels */
+    ks_replay_slot *replay;    /* reservoir examples, tc.replay slots */
     uint32_t nreplay;          /* slots filled */
     uint64_t replay_seen;      /* examples offered so far, all sessions */
     uint64_t replay_rng;       /* splitmix64 state of the reservoir */
@@ -34,9 +40,14 @@ struct ks_model {
 
 /* Frees the reservoir (model.c's ks_model_free calls it). */
 void ks_model_replay_free(ks_model *m);
-/* Stores a copy of x in slot i (i <= nreplay, allocating the slot arrays on
- * first use). Used by the loader too. */
-ks_status ks_model_replay_set(ks_model *m, uint32_t i, const ks_fvec *x, int label);
+/* Puts an encoded example (ownership of data passes) in slot i <= nreplay.
+ * The loader uses it after checking the bytes with ks_model_replay_decode. */
+ks_status ks_model_replay_put(ks_model *m, uint32_t i, unsigned char *data,
+                              size_t len, int label);
+/* Decodes an encoded example into out; KS_ERR_MODEL (no detail) when the
+ * bytes are not a valid example for dim buckets. */
+ks_status ks_model_replay_decode(const unsigned char *p, size_t len,
+                                 uint32_t dim, ks_fvec *out);
 
 /* KS_OK, or KS_ERR_USAGE naming the training setting out of range. */
 ks_status ks_train_config_check(const ks_train_config *c);

@@ -23,10 +23,10 @@
  *     .  12*N  (u32 index, f32 z, f32 n), index strictly ascending; every
  *              coordinate whose z or n is not zero (the rest is all zero:
  *              a fresh coordinate, which makes the file sparse)
- *     .    36  replay reservoir: u32 examples K, u64 examples offered so
- *              far, u64 generator state, u64 raw size R, u64 stored size C
- *     .     C  zlib stream (compress2) of R bytes: per example u8 label,
- *              u32 count n, n x (u32 index, f32 value)
+ *     .    28  replay reservoir: u32 examples K, u64 examples offered so
+ *              far, u64 generator state, u64 size B of the examples
+ *     .     B  K x (u8 label, u32 size L, L bytes of the encoded vector:
+ *              varint index gaps, see model/replay.c)
  *     .     4  u32 CRC32 (zlib crc32) of every byte before it
  *
  * The CRC covers everything, so any flipped bit is caught; the loader still
@@ -52,7 +52,7 @@
 #define HIST_SIZE 316u            /* one history entry */
 #define TAIL_FIXED 24u            /* bias z, bias n, coordinate count */
 #define COORD_SIZE 12u            /* index, z, n */
-#define REPLAY_FIXED 36u          /* replay section before its zlib data */
+#define REPLAY_FIXED 28u          /* replay section before its examples */
 #define MIN_SIZE (PREFIX_SIZE + TAIL_FIXED + REPLAY_FIXED + 4u)
 /* Bound on what the loader reads: every coordinate of the largest model
  * plus 16 MiB for the header and about 50,000 history entries. */
@@ -136,52 +136,23 @@ static void put_history(ks_buf *b, const ks_history_entry *h)
     put_u64(b, (uint64_t)h->time);
 }
 
-/* The replay reservoir, serialised and deflated into z. */
-static ks_status build_replay(const ks_model *m, ks_buf *z, uint64_t *raw_len)
+static uint64_t replay_bytes(const ks_model *m)
 {
-    ks_buf raw = {0};
-    size_t need = 0;
-    uLongf zlen;
-    ks_status st;
+    uint64_t n = 0;
     for (uint32_t i = 0; i < m->nreplay; i++)
-        need += 5 + (size_t)m->replay[i].n * 8;
-    *raw_len = need;
-    if ((st = ks_buf_reserve(&raw, need)) != KS_OK)
-        return st;
-    for (uint32_t i = 0; i < m->nreplay; i++) {
-        const ks_fvec *v = &m->replay[i];
-        unsigned char l = m->replay_label[i];
-        put_bytes(&raw, &l, 1);
-        put_u32(&raw, v->n);
-        for (uint32_t k = 0; k < v->n; k++) {
-            put_u32(&raw, v->f[k].index);
-            put_f32(&raw, v->f[k].value);
-        }
-    }
-    zlen = compressBound((uLong)need);
-    if ((st = ks_buf_reserve(z, zlen)) == KS_OK &&
-        compress2((Bytef *)z->data, &zlen, (const Bytef *)raw.data, (uLong)need, 6) != Z_OK)
-        st = ks_fail(KS_ERR_NOMEM, "cannot compress the replay reservoir");
-    if (st == KS_OK)
-        z->len = zlen;
-    ks_buf_free(&raw);
-    return st;
+        n += 5 + m->replay[i].len;
+    return n;
 }
 
 /* The whole model.bin in b; *crc gets its checksum. */
 static ks_status build_bin(const ks_model *m, ks_buf *b, uint32_t *crc)
 {
-    uint64_t nnz = stored_coords(m), raw_len = 0;
-    ks_buf z = {0};
-    ks_status st = build_replay(m, &z, &raw_len);
+    uint64_t nnz = stored_coords(m), rb = replay_bytes(m);
     size_t size = PREFIX_SIZE + m->nhist * HIST_SIZE + TAIL_FIXED +
-                  (size_t)nnz * COORD_SIZE + REPLAY_FIXED + z.len + 4;
-    if (st == KS_OK)
-        st = ks_buf_reserve(b, size);
-    if (st != KS_OK) {
-        ks_buf_free(&z);
+                  (size_t)nnz * COORD_SIZE + REPLAY_FIXED + (size_t)rb + 4;
+    ks_status st = ks_buf_reserve(b, size);
+    if (st != KS_OK)
         return st;
-    }
     put_header(b, m);
     for (size_t i = 0; i < m->nhist; i++)
         put_history(b, &m->hist[i]);
@@ -198,10 +169,12 @@ static ks_status build_bin(const ks_model *m, ks_buf *b, uint32_t *crc)
     put_u32(b, m->nreplay);
     put_u64(b, m->replay_seen);
     put_u64(b, m->replay_rng);
-    put_u64(b, raw_len);
-    put_u64(b, z.len);
-    put_bytes(b, z.data, z.len);
-    ks_buf_free(&z);
+    put_u64(b, rb);
+    for (uint32_t i = 0; i < m->nreplay; i++) {
+        put_bytes(b, &m->replay[i].label, 1);
+        put_u32(b, (uint32_t)m->replay[i].len);
+        put_bytes(b, m->replay[i].data, m->replay[i].len);
+    }
     *crc = (uint32_t)crc32(0L, (const Bytef *)b->data, (uInt)b->len);
     put_u32(b, *crc);
     b->data[b->len] = '\0';
@@ -440,7 +413,7 @@ static ks_status check_sizes(const char *path, const unsigned char *p,
         return ks_fail(KS_ERR_MODEL, "%s: truncated: %llu coordinates "
                        "declared past the end", path, (unsigned long long)*nnz);
     {
-        reader r = {p, len, tail + TAIL_FIXED + *nnz * COORD_SIZE + 28};
+        reader r = {p, len, tail + TAIL_FIXED + *nnz * COORD_SIZE + 20};
         zlen = get_u64(&r);
     }
     if (zlen > rest - *nnz * COORD_SIZE)
@@ -543,61 +516,40 @@ static ks_status read_state(const char *path, reader *r, ks_model *m,
     return KS_OK;
 }
 
-/* One serialised reservoir example from raw[*pos..len). */
-static ks_status read_example(const char *path, ks_model *m, const unsigned char *raw,
-                              size_t len, size_t *pos, uint32_t i, ks_fvec *v)
-{
-    reader r = {raw, len, *pos};
-    uint32_t n;
-    int label;
-    if (len - *pos < 5)
-        return ks_fail(KS_ERR_MODEL, "%s: replay example %u truncated", path, i);
-    label = raw[r.pos++];
-    n = get_u32(&r);
-    if (label > 1 || n > m->dim || (uint64_t)n * 8 > len - r.pos)
-        return ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
-    if (n > v->cap) {
-        ks_feature *f = ks_realloc(v->f, n * sizeof *f);
-        if (!f)
-            return ks_fail(KS_ERR_NOMEM, "out of memory loading the replay reservoir");
-        v->f = f;
-        v->cap = n;
-    }
-    for (uint32_t k = 0; k < n; k++) {
-        v->f[k].index = get_u32(&r);
-        v->f[k].value = get_f32(&r);
-        if (v->f[k].index >= m->dim || !isfinite(v->f[k].value) ||
-            (k && v->f[k].index <= v->f[k - 1].index))
-            return ks_fail(KS_ERR_MODEL, "%s: replay example %u has a bad feature", path, i);
-    }
-    v->n = n;
-    *pos = r.pos;
-    return ks_model_replay_set(m, i, v, label);
-}
-
 static ks_status read_replay(const char *path, reader *r, ks_model *m)
 {
     uint32_t count = get_u32(r);
-    uint64_t seen = get_u64(r), rng = get_u64(r), raw_len = get_u64(r), zlen = get_u64(r);
-    unsigned char *raw;
-    uLongf got = (uLongf)raw_len;
-    size_t pos = 0;
+    uint64_t seen = get_u64(r), rng = get_u64(r), bytes = get_u64(r);
+    size_t end = r->pos + (size_t)bytes;
     ks_fvec v = {0};
     ks_status st = KS_OK;
 
-    if (count > m->tc.replay || seen < count || raw_len > (uint64_t)count * (5 + 8ull * m->dim))
+    if (count > m->tc.replay || seen < count)
         return ks_fail(KS_ERR_MODEL, "%s: replay reservoir header is invalid", path);
-    if (!(raw = ks_malloc(raw_len ? raw_len : 1)))
-        return ks_fail(KS_ERR_NOMEM, "out of memory loading the replay reservoir");
-    if (uncompress(raw, &got, r->p + r->pos, (uLong)zlen) != Z_OK || got != raw_len)
-        st = ks_fail(KS_ERR_MODEL, "%s: replay data does not decompress", path);
-    for (uint32_t i = 0; st == KS_OK && i < count; i++)
-        st = read_example(path, m, raw, (size_t)raw_len, &pos, i, &v);
-    if (st == KS_OK && pos != raw_len)
+    for (uint32_t i = 0; st == KS_OK && i < count; i++) {
+        unsigned char *copy;
+        uint32_t len;
+        int label;
+        if (end - r->pos < 5)
+            return ks_fail(KS_ERR_MODEL, "%s: replay example %u truncated", path, i);
+        label = r->p[r->pos++];
+        len = get_u32(r);
+        if (label > 1 || len > end - r->pos)
+            return ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
+        st = ks_model_replay_decode(r->p + r->pos, len, m->dim, &v);
+        if (st == KS_ERR_MODEL)
+            st = ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
+        if (st == KS_OK && !(copy = ks_malloc(len ? len : 1)))
+            st = ks_fail(KS_ERR_NOMEM, "out of memory loading the replay reservoir");
+        if (st == KS_OK) {
+            memcpy(copy, r->p + r->pos, len);
+            st = ks_model_replay_put(m, i, copy, len, label);
+        }
+        r->pos += len;
+    }
+    if (st == KS_OK && r->pos != end)
         st = ks_fail(KS_ERR_MODEL, "%s: replay data has unexpected bytes", path);
     ks_fvec_free(&v);
-    ks_free(raw);
-    r->pos += zlen;
     m->replay_seen = seen;
     m->replay_rng = rng;
     return st;

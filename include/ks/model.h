@@ -115,9 +115,10 @@ ks_status ks_model_check_compatible(const ks_model *m,
  * training example once per session. */
 ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, int label);
 size_t ks_model_replay_count(const ks_model *m);
-/* The i-th kept example (i < count); valid until the next offer. */
-const ks_fvec *ks_model_replay_get(const ks_model *m, size_t i,
-                                   int *label /* OUT */);
+/* Decodes the i-th kept example (i < count) into *out (caller-owned,
+ * reused). */
+ks_status ks_model_replay_get(const ks_model *m, size_t i,
+                              ks_fvec *out /* OUT */, int *label /* OUT */);
 
 /* Writes dir/model.bin and dir/model.json atomically; dir must exist.
  * The file records ks_model_checksum(m) as its parent (0 for a fresh model,

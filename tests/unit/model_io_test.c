@@ -339,11 +339,30 @@ Test(model_io, checksum_and_structure)
     free(d);
 }
 
+/* The reservoirs of a and b hold the same examples in the same slots. */
+static void same_reservoir(const ks_model *a, const ks_model *b)
+{
+    ks_fvec x = {0}, y = {0};
+    cr_assert_eq(ks_model_replay_count(a), ks_model_replay_count(b));
+    for (size_t i = 0; i < ks_model_replay_count(a); i++) {
+        int la, lb;
+        cr_assert_eq(ks_model_replay_get(a, i, &x, &la), KS_OK);
+        cr_assert_eq(ks_model_replay_get(b, i, &y, &lb), KS_OK);
+        cr_assert_eq(la, lb);
+        cr_assert_eq(x.n, y.n);
+        cr_assert_eq(memcmp(x.f, y.f, x.n * sizeof *x.f), 0);
+    }
+    ks_fvec_free(&x);
+    ks_fvec_free(&y);
+}
+
 Test(model_io, replay_reservoir_round_trip_and_sampling)
 {
     ks_model *m, *l;
     ks_feature_config fc;
     ks_train_config tc;
+    ks_fvec x = {0};
+    int label, spam = 0;
     ks_feature_config_default(&fc);
     fc.hash_bits = 10;
     ks_train_config_default(&tc);
@@ -353,37 +372,71 @@ Test(model_io, replay_reservoir_round_trip_and_sampling)
     cr_assert_eq(ks_model_replay_count(m), 16);
     cr_assert_eq(ks_model_save(m, dir), KS_OK);
     cr_assert_eq(ks_model_load(&l, dir), KS_OK);
-    cr_assert_eq(ks_model_replay_count(l), 16);
+    same_reservoir(m, l);
     cr_assert_eq(l->replay_seen, 200);
     cr_assert_eq(l->replay_rng, m->replay_rng);
+    /* examples decode to what train() made: 6 ascending indices < 256 */
     for (size_t i = 0; i < 16; i++) {
-        int la, lb;
-        const ks_fvec *a = ks_model_replay_get(m, i, &la), *b = ks_model_replay_get(l, i, &lb);
-        cr_assert_eq(la, lb);
-        cr_assert_eq(a->n, b->n);
-        cr_assert_eq(memcmp(a->f, b->f, a->n * sizeof *a->f), 0);
+        cr_assert_eq(ks_model_replay_get(l, i, &x, &label), KS_OK);
+        cr_assert_eq(x.n, 6);
+        for (uint32_t k = 1; k < x.n; k++)
+            cr_assert_lt(x.f[k - 1].index, x.f[k].index);
+        cr_assert_lt(x.f[5].index, 256);
+        spam += label;
     }
+    cr_assert(spam > 0 && spam < 16, "a sample of both classes (%d spam)", spam);
     /* continuing after a load samples exactly as continuing in memory */
     train(m, 77, 100);
     train(l, 77, 100);
-    for (size_t i = 0; i < 16; i++) {
-        int la, lb;
-        const ks_fvec *a = ks_model_replay_get(m, i, &la), *b = ks_model_replay_get(l, i, &lb);
-        cr_assert_eq(a->n, b->n);
-        cr_assert_eq(memcmp(a->f, b->f, a->n * sizeof *a->f), 0);
-    }
+    same_reservoir(m, l);
     cr_assert_eq(m->replay_seen, 300);
+    ks_fvec_free(&x);
     ks_model_free(m);
     ks_model_free(l);
+}
+
+Test(model_io, replay_encoding_round_trips_both_forms)
+{
+    ks_model *m;
+    ks_feature_config fc;
+    ks_train_config tc;
+    ks_feature f1[3] = {{3, 0.5f}, {700, -0.5f}, {1023, 0.5f}};       /* one magnitude */
+    ks_feature f2[3] = {{0, 0.25f}, {1, -1.5f}, {999, 3.0f}};         /* values */
+    ks_fvec a = {f1, 3, 3}, b = {f2, 3, 3}, e = {0}, out = {0};
+    int label;
+    ks_feature_config_default(&fc);
+    fc.hash_bits = 10;
+    ks_train_config_default(&tc);
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
+    cr_assert_eq(ks_model_replay_offer(m, &a, 1), KS_OK);
+    cr_assert_eq(ks_model_replay_offer(m, &b, 0), KS_OK);
+    cr_assert_eq(ks_model_replay_offer(m, &e, 0), KS_OK);
+    cr_assert_eq(ks_model_replay_get(m, 0, &out, &label), KS_OK);
+    cr_assert_eq(label, 1);
+    cr_assert_eq(out.n, 3);
+    cr_assert_eq(memcmp(out.f, f1, sizeof f1), 0);
+    cr_assert_eq(ks_model_replay_get(m, 1, &out, &label), KS_OK);
+    cr_assert_eq(label, 0);
+    cr_assert_eq(memcmp(out.f, f2, sizeof f2), 0);
+    cr_assert_eq(ks_model_replay_get(m, 2, &out, &label), KS_OK);
+    cr_assert_eq(out.n, 0);
+    ks_fvec_free(&out);
+    ks_model_free(m);
 }
 
 Test(model_io, replay_section_corruption_is_detected)
 {
     size_t len;
     unsigned char *d = saved_bytes(&len);
-    /* the zlib stream ends just before the CRC: break its Adler-32 and give
-     * the file a valid CRC, as a crafted file would have */
-    corrupt(d, len, len - 5, "\x5a", 1, 1, "replay data does not decompress");
+    /* the replay section follows the coordinates; a crafted file has a
+     * valid CRC, so the loader itself must refuse a bad label or count */
+    size_t nnz = le32(d + OFF_COORDS_NOHIST - 8), sec = OFF_COORDS_NOHIST + nnz * 12;
+    unsigned char seven = 7, big[4];
+    put_le32(big, 0x7fffffff);
+    cr_assert_gt(le32(d + sec), 0, "the model has replay examples");
+    corrupt(d, len, sec + 28, &seven, 1, 1, "replay example 0 is invalid");
+    corrupt(d, len, sec + 29, big, 4, 1, "replay example 0 is invalid");
+    corrupt(d, len, sec, big, 4, 1, "replay reservoir header is invalid");
     free(d);
 }
 
