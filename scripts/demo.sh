@@ -20,9 +20,11 @@ rm -rf "$out"
 mkdir -p "$out/model" "$out/metrics-initial" "$out/metrics"
 
 show() {   # metrics.json -> one summary line
-    sed -n -e 's/^  "accuracy": \(.*\),$/accuracy \1/p' \
-           -e 's/^  "roc_auc": \(.*\),$/roc_auc \1/p' \
-           -e 's/^  "confusion_matrix": \(.*\),$/confusion_matrix \1/p' "$1" | paste -sd' '
+    local j; j=$(tr -d ' \n' < "$1")
+    printf 'accuracy %s  roc_auc %s  confusion_matrix %s\n' \
+        "$(grep -o '"accuracy":[0-9.e-]*' <<<"$j" | head -1 | cut -d: -f2)" \
+        "$(grep -o '"roc_auc":[0-9.e-]*' <<<"$j" | cut -d: -f2)" \
+        "$(grep -o '"confusion_matrix":\[\[[0-9,]*\],\[[0-9,]*\]\]' <<<"$j" | cut -d: -f2)"
 }
 echo "== 1. initial training on $data/initial"
 "$bin/spam-train" --dataset "$data/initial" --save-to "$out/model"

