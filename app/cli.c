@@ -82,7 +82,7 @@ static void usage(const ks_app_opts *o, FILE *f)
         fprintf(f,
             "  --hash-bits B         2^B feature buckets, 8..28 (default 20)\n"
             "  --features LIST       comma list of words,headers,bigrams,chargrams,\n"
-            "                        urls,meta (default words,headers,bigrams,urls,meta)\n"
+            "                        urls,meta (default: all six)\n"
             "  --weighting W         binary (default) or log (1 + ln count)\n"
             "  --ngram N             byte n-gram length of chargrams (default 4)\n"
             "  --ngram-bytes N       chargrams over the first N bytes (default 3000)\n"

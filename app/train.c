@@ -19,10 +19,11 @@
 #include "progress.h"
 #include "skip.h"
 #include "ks/alloc.h"
+#include "ks/buf.h"
 #include "ks/fileio.h"
 
 typedef struct {
-    ks_fvec *vec;        /* slots */
+    ks_buf *vec;         /* slots: vectors in compact form (ks_fvec_encode) */
     int *label;
     double *weight;      /* example weight of each slot */
     size_t cap, n;       /* capacity, filled slots */
@@ -50,6 +51,8 @@ typedef struct {
     size_t replayed;     /* rehearsed so far in this pass */
     int offer;           /* this pass offers messages to the reservoir */
     ks_fvec scratch;     /* a message's vector before it takes a slot */
+    ks_fvec work;        /* a slot's vector decoded for learning */
+    ks_status err;       /* first failure while learning (decode) */
     ks_app_skips skips;  /* messages the extractor refused, this pass */
     double loss;         /* summed weighted log loss of the pass */
     double wsum;         /* summed weights of the pass */
@@ -63,6 +66,30 @@ static void learn(trainer *t, const ks_fvec *x, int label, double w)
     t->learned++;
 }
 
+/* Learns from the vector in slot i. */
+static void learn_slot(trainer *t, size_t i)
+{
+    shuffle_buf *b = &t->sb;
+    ks_status st = ks_fvec_decode((const unsigned char *)b->vec[i].data, b->vec[i].len,
+                                  1u << ks_model_features(t->m)->hash_bits, &t->work);
+    if (st != KS_OK) {   /* only memory can fail: we encoded it ourselves */
+        if (t->err == KS_OK)
+            t->err = ks_fail(KS_ERR_NOMEM, "out of memory decoding a feature vector");
+        return;
+    }
+    learn(t, &t->work, b->label[i], b->weight[i]);
+}
+
+/* Stores x in slot i, in compact form. */
+static ks_status store_slot(trainer *t, size_t i, const ks_fvec *x, int label, double w)
+{
+    shuffle_buf *b = &t->sb;
+    ks_buf_clear(&b->vec[i]);
+    b->label[i] = label;
+    b->weight[i] = w;
+    return ks_fvec_encode(x, &b->vec[i]);
+}
+
 /* A slot for the next vector: a free one, or once the buffer is full a
  * random one, whose vector is learned from first. */
 static size_t take_slot(trainer *t)
@@ -72,28 +99,23 @@ static size_t take_slot(trainer *t)
     if (b->n < b->cap)
         return b->n++;
     slot = (size_t)(splitmix64(&b->rng) % b->cap);
-    learn(t, &b->vec[slot], b->label[slot], b->weight[slot]);
+    learn_slot(t, slot);
     return slot;
 }
 
 static ks_status push_message(trainer *t, const ks_message *msg)
 {
-    shuffle_buf *b = &t->sb;
     size_t slot;
     int skipped;
-    ks_fvec v;
     ks_status st;
 
     if ((st = ks_app_extract(t->ex, msg, &t->scratch, &t->skips, &skipped)) != KS_OK || skipped)
         return st;
     slot = take_slot(t);
-    v = b->vec[slot];            /* swap: both vectors keep their memory */
-    b->vec[slot] = t->scratch;
-    t->scratch = v;
-    b->label[slot] = msg->label;
-    b->weight[slot] = t->weight[msg->label];
+    if ((st = store_slot(t, slot, &t->scratch, msg->label, t->weight[msg->label])) != KS_OK)
+        return st;
     if (t->offer)
-        return ks_model_replay_offer(t->m, &b->vec[slot], msg->label);
+        return ks_model_replay_offer(t->m, &t->scratch, msg->label);
     return KS_OK;
 }
 
@@ -101,15 +123,12 @@ static ks_status push_message(trainer *t, const ks_message *msg)
  * itself, one example of the earlier data). */
 static ks_status push_replay(trainer *t, size_t i)
 {
-    shuffle_buf *b = &t->sb;
     size_t slot = take_slot(t);
     int label;
-    ks_status st = ks_model_replay_get(t->m, i, &b->vec[slot], &label);
+    ks_status st = ks_model_replay_get(t->m, i, &t->scratch, &label);
     if (st != KS_OK)
         return st;
-    b->label[slot] = label;
-    b->weight[slot] = 1.0;
-    return KS_OK;
+    return store_slot(t, slot, &t->scratch, label, 1.0);
 }
 
 /* Rehearses reservoir examples so that, after `done` of `total` new
@@ -132,10 +151,8 @@ static void drain(trainer *t)
     shuffle_buf *b = &t->sb;
     while (b->n) {
         size_t r = (size_t)(splitmix64(&b->rng) % b->n), last = b->n - 1;
-        ks_fvec v = b->vec[r];
-        int l = b->label[r];
-        double w = b->weight[r];
-        learn(t, &v, l, w);
+        ks_buf v = b->vec[r];
+        learn_slot(t, r);
         b->vec[r] = b->vec[last];
         b->label[r] = b->label[last];
         b->weight[r] = b->weight[last];
@@ -160,7 +177,7 @@ static ks_status shuffle_init(shuffle_buf *b, size_t cap, uint64_t seed)
 static void shuffle_free(shuffle_buf *b)
 {
     for (size_t i = 0; b->vec && i < b->cap; i++)
-        ks_fvec_free(&b->vec[i]);
+        ks_buf_free(&b->vec[i]);
     ks_free(b->vec);
     ks_free(b->label);
     ks_free(b->weight);
@@ -206,10 +223,14 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
             return st;
         ks_progress_tick(&pr, s->messages, s->bytes);
     }
+    if (st == KS_DONE && t->err != KS_OK)
+        st = t->err;
     if (st != KS_DONE || (st = replay_upto(t, total, total)) != KS_OK ||
         (st = ks_app_check_skips(t->o, ds, &t->skips)) != KS_OK)
         return st;
     drain(t);
+    if (t->err != KS_OK)
+        return t->err;
     ks_log(KS_LOG_INFO, "pass %u/%u: %llu examples (%zu rehearsed), mean log loss %.5f, %.2f s",
            pass, passes, (unsigned long long)t->learned, t->replayed,
            t->wsum > 0 ? t->loss / t->wsum : 0.0, ks_now() - pr.start);
@@ -331,6 +352,7 @@ int ks_app_train(const ks_app_opts *o)
         ks_log(KS_LOG_ERROR, "%s (no model written)", ks_error_detail());
     shuffle_free(&t.sb);
     ks_fvec_free(&t.scratch);
+    ks_fvec_free(&t.work);
     ks_free(t.perm);
     ks_extractor_free(t.ex);
     ks_model_free(t.m);

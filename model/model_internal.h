@@ -41,13 +41,10 @@ struct ks_model {
 /* Frees the reservoir (model.c's ks_model_free calls it). */
 void ks_model_replay_free(ks_model *m);
 /* Puts an encoded example (ownership of data passes) in slot i <= nreplay.
- * The loader uses it after checking the bytes with ks_model_replay_decode. */
+ * The loader uses it after checking the bytes with ks_fvec_decode. */
 ks_status ks_model_replay_put(ks_model *m, uint32_t i, unsigned char *data,
                               size_t len, int label);
-/* Decodes an encoded example into out; KS_ERR_MODEL (no detail) when the
- * bytes are not a valid example for dim buckets. */
-ks_status ks_model_replay_decode(const unsigned char *p, size_t len,
-                                 uint32_t dim, ks_fvec *out);
+
 
 /* KS_OK, or KS_ERR_USAGE naming the training setting out of range. */
 ks_status ks_train_config_check(const ks_train_config *c);

@@ -536,8 +536,8 @@ static ks_status read_replay(const char *path, reader *r, ks_model *m)
         len = get_u32(r);
         if (label > 1 || len > end - r->pos)
             return ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
-        st = ks_model_replay_decode(r->p + r->pos, len, m->dim, &v);
-        if (st == KS_ERR_MODEL)
+        st = ks_fvec_decode(r->p + r->pos, len, m->dim, &v);
+        if (st == KS_ERR_FORMAT)
             st = ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
         if (st == KS_OK && !(copy = ks_malloc(len ? len : 1)))
             st = ks_fail(KS_ERR_NOMEM, "out of memory loading the replay reservoir");

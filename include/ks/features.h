@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "status.h"
+#include "buf.h"
 #include "dataset.h"
 #include "mail.h"
 
@@ -59,6 +60,15 @@ typedef struct {
 } ks_fvec;
 
 void ks_fvec_free(ks_fvec *v);
+
+/* Compact form (features/fvec.c): about 2 bytes a feature. Appends v's
+ * encoding to out (a ks_buf from buf.h). */
+ks_status ks_fvec_encode(const ks_fvec *v, ks_buf *out);
+/* Decodes p[0..len) into out (caller-owned, reused). KS_ERR_FORMAT (no
+ * detail) when the bytes are not a valid vector of dim buckets;
+ * KS_ERR_NOMEM. */
+ks_status ks_fvec_decode(const unsigned char *p, size_t len, uint32_t dim,
+                         ks_fvec *out);
 
 typedef struct ks_extractor ks_extractor;
 

@@ -1,0 +1,131 @@
+/* fvec.c - the compact form of a feature vector, for vectors kept in
+ * memory or in model.bin (the replay reservoir, the shuffle buffer).
+ *
+ * A varint count, then either (every value has the same magnitude, as with
+ * binary weights) a float32 magnitude and per feature
+ * varint((index gap << 1) | sign), or per feature a varint index gap and a
+ * float32 value. Indices ascend, so gaps are small: about 2 bytes a
+ * feature instead of the 8 of a ks_feature.
+ */
+#include <math.h>
+#include <string.h>
+#include "ks/alloc.h"
+#include "ks/buf.h"
+#include "ks/features.h"
+
+enum { ENC_UNIFORM = 0, ENC_VALUES = 1 };
+
+static void put_varint(ks_buf *b, uint64_t v)
+{
+    while (v >= 0x80) {
+        b->data[b->len++] = (char)(v | 0x80);
+        v >>= 7;
+    }
+    b->data[b->len++] = (char)v;
+}
+
+static int get_varint(const unsigned char *p, size_t len, size_t *pos, uint64_t *v)
+{
+    uint64_t x = 0;
+    for (int shift = 0; shift < 64 && *pos < len; shift += 7) {
+        unsigned char c = p[(*pos)++];
+        x |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *v = x;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+static void put_f32(ks_buf *b, float f)
+{
+    memcpy(b->data + b->len, &f, 4);   /* little-endian hosts */
+    b->len += 4;
+}
+
+static int uniform(const ks_fvec *x)
+{
+    for (uint32_t k = 1; k < x->n; k++)
+        if (fabsf(x->f[k].value) != fabsf(x->f[0].value))
+            return 0;
+    return 1;
+}
+
+/* See features.h. */
+ks_status ks_fvec_encode(const ks_fvec *x, ks_buf *b)
+{
+    int uni = uniform(x);
+    uint32_t prev = 0;
+    ks_status st = ks_buf_reserve(b, 10 + 5 + (size_t)x->n * (uni ? 5 : 9));
+    if (st != KS_OK)
+        return st;
+    put_varint(b, x->n);
+    b->data[b->len++] = (char)(uni ? ENC_UNIFORM : ENC_VALUES);
+    if (uni)
+        put_f32(b, x->n ? fabsf(x->f[0].value) : 0.0f);
+    for (uint32_t k = 0; k < x->n; k++) {
+        uint32_t gap = x->f[k].index - prev;
+        prev = x->f[k].index;
+        if (uni) {
+            put_varint(b, ((uint64_t)gap << 1) | (x->f[k].value < 0));
+        } else {
+            put_varint(b, gap);
+            put_f32(b, x->f[k].value);
+        }
+    }
+    return KS_OK;
+}
+
+ks_status ks_fvec_decode(const unsigned char *p, size_t len, uint32_t dim, ks_fvec *out)
+{
+    size_t pos = 0;
+    uint64_t n, v;
+    float scale = 0;
+    int mode;
+    int64_t prev = -1;
+
+    if (get_varint(p, len, &pos, &n) || n > dim || pos >= len)
+        return KS_ERR_FORMAT;
+    mode = p[pos++];
+    if (mode > ENC_VALUES || (mode == ENC_UNIFORM && len - pos < 4))
+        return KS_ERR_FORMAT;
+    if (mode == ENC_UNIFORM) {
+        memcpy(&scale, p + pos, 4);
+        pos += 4;
+        if (!isfinite(scale))
+            return KS_ERR_FORMAT;
+    }
+    if (n > out->cap) {
+        ks_feature *f = ks_realloc(out->f, n * sizeof *f);
+        if (!f)
+            return ks_fail(KS_ERR_NOMEM, "out of memory decoding a feature vector");
+        out->f = f;
+        out->cap = (uint32_t)n;
+    }
+    for (uint64_t k = 0; k < n; k++) {
+        float val;
+        if (get_varint(p, len, &pos, &v))
+            return KS_ERR_FORMAT;
+        uint64_t gap = mode == ENC_UNIFORM ? v >> 1 : v;
+        int64_t idx = (prev < 0 ? 0 : prev) + (int64_t)gap;
+        if ((k && gap == 0) || idx >= dim)
+            return KS_ERR_FORMAT;
+        if (mode == ENC_UNIFORM) {
+            val = (v & 1) ? -scale : scale;
+        } else {
+            if (len - pos < 4)
+                return KS_ERR_FORMAT;
+            memcpy(&val, p + pos, 4);
+            pos += 4;
+            if (!isfinite(val))
+                return KS_ERR_FORMAT;
+        }
+        out->f[k].index = (uint32_t)idx;
+        out->f[k].value = val;
+        prev = idx;
+    }
+    out->n = (uint32_t)n;
+    return pos == len ? KS_OK : KS_ERR_MODEL;
+}
+
