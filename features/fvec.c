@@ -126,6 +126,6 @@ ks_status ks_fvec_decode(const unsigned char *p, size_t len, uint32_t dim, ks_fv
         prev = idx;
     }
     out->n = (uint32_t)n;
-    return pos == len ? KS_OK : KS_ERR_MODEL;
+    return pos == len ? KS_OK : KS_ERR_FORMAT;
 }
 
