@@ -108,11 +108,12 @@ static void *producer(void *arg)
             break;
         slot *s = &p->ring[p->produced % p->depth];
         fill(p, s);
+        ks_status st = s->st;   /* once published, the slot is the consumer's */
         pthread_mutex_lock(&p->mu);
         p->produced++;
         pthread_cond_signal(&p->not_empty);
         pthread_mutex_unlock(&p->mu);
-        if (s->st != KS_OK)
+        if (st != KS_OK)
             break;
     }
     return NULL;
