@@ -34,7 +34,7 @@ build_and_ctest() {   # builddir cmake-args...
     local dir=$1; shift
     cmake -S . -B "$dir" -DKS_BUILD_TESTS=ON -DKS_SHARED_DATA="$shared" "$@" >/dev/null &&
     cmake --build "$dir" -j"$(nproc)" >/dev/null &&
-    ctest --test-dir "$dir" --output-on-failure -j2
+    ctest --test-dir "$dir" --output-on-failure -j2 --timeout 900
 }
 
 stage "unit and end-to-end tests" build_and_ctest build
