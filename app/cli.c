@@ -70,7 +70,7 @@ static void usage(const ks_app_opts *o, FILE *f)
             o->mode == KS_APP_VALIDATE ? "the files above" : "model.bin and model.json",
             o->mode == KS_APP_VALIDATE ? "/out/metrics" : "/out/model");
     fprintf(f,
-        "  --format F            auto (default), csv, mail or trec\n"
+        "  --format F            auto (default), csv, mail, trec or libsvm\n"
         "  --max-bad-fraction X  fail when more than X of the records are\n"
         "                        unusable (default 0.1)\n"
         "  --max-message BYTES   largest message or CSV field (default 64 MiB)\n"

@@ -30,13 +30,14 @@
 #include "ks/charset.h"
 #include "ks/csv.h"
 #include "ks/instream.h"
+#include "ks/libsvm.h"
 #include "ks/mbox.h"
 #include "dataset_int.h"
 
 #define DEFAULT_MAX (64ull << 20)
 #define AGAIN 2   /* internal: record skipped, read the next one */
 
-enum { SRC_NONE, SRC_CSV, SRC_MBOX };
+enum { SRC_NONE, SRC_CSV, SRC_MBOX, SRC_LIBSVM };
 
 typedef struct {
     long text, label, label_num, id;   /* column index, -1 if absent */
@@ -69,24 +70,24 @@ struct ks_dataset {
 
 /* ---- names and options --------------------------------------------------- */
 
-static const char *const fmt_names[] = {"auto", "csv", "mail", "trec"};
+static const char *const fmt_names[] = {"auto", "csv", "mail", "trec", "libsvm"};
 static const char *const skip_names[KS_SKIP_COUNT] = {
     "bad_label", "empty", "too_large", "unreadable", "bad_gzip", "malformed"};
 
 const char *ks_format_name(ks_format f)
 {
-    return (unsigned)f < 4 ? fmt_names[f] : NULL;
+    return (unsigned)f < 5 ? fmt_names[f] : NULL;
 }
 
 ks_status ks_format_parse(const char *name, ks_format *out)
 {
     int i;
-    for (i = 0; name && i < 4; i++)
+    for (i = 0; name && i < 5; i++)
         if (strcasecmp(name, fmt_names[i]) == 0) {
             *out = (ks_format)i;
             return KS_OK;
         }
-    return ks_fail(KS_ERR_USAGE, "unknown dataset format '%s' (auto, csv, mail, trec)",
+    return ks_fail(KS_ERR_USAGE, "unknown dataset format '%s' (auto, csv, mail, trec, libsvm)",
                    name ? name : "");
 }
 
@@ -123,18 +124,25 @@ static ks_status detect(ks_dataset *ds)
             return ks_fail(KS_ERR_FORMAT, "%s: no *.csv or *.csv.gz file in the folder",
                            ds->dir);
     }
+    if (f == KS_FMT_AUTO || f == KS_FMT_LIBSVM) {
+        if ((rc = ks_ds_list_libsvm(&ds->list, ds->dir, &found)) != KS_OK || found)
+            return ds->st.format = KS_FMT_LIBSVM, rc;
+        if (f == KS_FMT_LIBSVM)
+            return ks_fail(KS_ERR_FORMAT, "%s: no *.svm or *.libsvm file (or .gz) in the folder",
+                           ds->dir);
+    }
     if ((rc = ks_ds_list_mail(&ds->list, ds->dir, &found)) != KS_OK || found)
         return ds->st.format = KS_FMT_MAIL, rc;
     if (f == KS_FMT_MAIL)
         return ks_fail(KS_ERR_FORMAT, "%s: no ham/ or spam/ folder in the folder", ds->dir);
     return ks_fail(KS_ERR_FORMAT,
                    "%s: no dataset found: looked for a TREC 'index' file, *.csv files "
-                   "at the top and ham/ or spam/ folders", ds->dir);
+                   "or *.svm/*.libsvm files at the top and ham/ or spam/ folders", ds->dir);
 }
 
 static ks_status check_opts(ks_dataset_opts *o)
 {
-    if ((unsigned)o->format > KS_FMT_TREC)
+    if ((unsigned)o->format > KS_FMT_LIBSVM)
         return ks_fail(KS_ERR_USAGE, "dataset: unknown format %d", (int)o->format);
     if (!o->max_message)
         o->max_message = DEFAULT_MAX;
@@ -424,6 +432,39 @@ static int csv_record(ks_dataset *ds, ks_message *msg)
     return emit(ds, msg, label, KS_MSG_TEXT, text, len, ks_csv_line(ds->csv));
 }
 
+/* ---- LIBSVM files ---------------------------------------------------------------- */
+
+/* One line per record (libsvm.h), streamed, at most max_message bytes a
+ * line; blank and comment lines are not records. The features are checked
+ * here (so bad lines are counted in the counting pass) and parsed again by
+ * ks_extract. */
+static int svm_record(ks_dataset *ds, ks_message *msg)
+{
+    const char *feat;
+    size_t flen;
+    int label, too_long, r;
+    ks_status rc = ks_libsvm_read_line(ds->in, (size_t)ds->opts.max_message, &ds->text,
+                                       &ds->row, &too_long);
+    if (rc != KS_OK)
+        return rc;
+    if (too_long)
+        return skip(ds, KS_SKIP_TOO_LARGE);
+    if (ks_libsvm_is_blank(ds->text.data ? ds->text.data : "", ds->text.len))
+        return AGAIN;
+    r = ks_libsvm_split(ds->text.data, ds->text.len, &label, &feat, &flen);
+    if (r != KS_LIBSVM_OK)
+        return skip(ds, r == KS_LIBSVM_BAD_LABEL ? KS_SKIP_BAD_LABEL : KS_SKIP_MALFORMED);
+    if (ks_libsvm_parse(feat, flen, KS_LIBSVM_MAX_INDEX, NULL, NULL) != KS_OK) {
+        ks_log(KS_LOG_DEBUG, "%s:%ld: skipped: %s", ds->path.data, ds->row, ks_error_detail());
+        return skip(ds, KS_SKIP_MALFORMED);
+    }
+    ((char *)feat)[flen] = '\0';   /* data[len] == '\0' (our buffer) */
+    ks_buf_clear(&ds->id);
+    if ((rc = ks_buf_printf(&ds->id, "%s:%ld", ds->cur->path, ds->row)) != KS_OK)
+        return rc;
+    return emit(ds, msg, label, KS_MSG_VECTOR, feat, flen, ds->row);
+}
+
 /* ---- mail files ------------------------------------------------------------------ */
 
 /* "mbox", "x.mbox", "x.mbx", each maybe with .gz, ignoring case. */
@@ -539,10 +580,15 @@ static int next_file(ks_dataset *ds, ks_message *msg)
         return rc;
     rc = ks_instream_open(ds->in, ds->path.data, KS_IN_AUTO, ds->opts.max_gz_ratio);
     if (rc != KS_OK)
-        return e->label == KS_ENT_CSV ? rc : skip_read_error(ds, rc);
+        return e->label == KS_ENT_CSV || e->label == KS_ENT_SVM ? rc : skip_read_error(ds, rc);
     ds->file_open = 1;
     ds->cur = e;
     ds->st.files++;
+    if (e->label == KS_ENT_SVM) {   /* records come next, like a CSV's */
+        ds->src = SRC_LIBSVM;
+        ds->row = 0;
+        return AGAIN;
+    }
     return e->label == KS_ENT_CSV ? csv_open(ds) : mail_open(ds, msg);
 }
 
@@ -558,6 +604,8 @@ ks_status ks_dataset_next(ks_dataset *ds, ks_message *msg)
             r = csv_record(ds, msg);
         else if (ds->src == SRC_MBOX)
             r = mbox_record(ds, msg);
+        else if (ds->src == SRC_LIBSVM)
+            r = svm_record(ds, msg);
         else
             r = next_file(ds, msg);
         if (r == KS_OK)

@@ -11,6 +11,7 @@
 
 #define KS_ENT_CSV (-1)   /* entry label of a CSV file (labels are inside) */
 #define KS_ENT_BAD (-2)   /* a malformed TREC index line (skip on reading) */
+#define KS_ENT_SVM (-3)   /* entry label of a LIBSVM file (labels are inside) */
 
 /* One data file (or one TREC index line). */
 typedef struct {
@@ -36,6 +37,8 @@ void ks_ds_list_free(ks_ds_list *l);
 ks_status ks_ds_list_trec(ks_ds_list *l, const char *dir, int *found /* OUT */);
 ks_status ks_ds_list_csv(ks_ds_list *l, const char *dir, int *found /* OUT */);
 ks_status ks_ds_list_mail(ks_ds_list *l, const char *dir, int *found /* OUT */);
+/* *.svm, *.libsvm (and .gz) at the top (features/libsvm.c reads them). */
+ks_status ks_ds_list_libsvm(ks_ds_list *l, const char *dir, int *found /* OUT */);
 
 /* dir + "/" + rel (rel as is when absolute) into b (cleared first). */
 ks_status ks_ds_join(ks_buf *b, const char *dir, const char *rel);

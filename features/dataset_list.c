@@ -288,6 +288,41 @@ ks_status ks_ds_list_csv(ks_ds_list *l, const char *dir, int *found)
     return rc;
 }
 
+/* ---- LIBSVM files --------------------------------------------------------- */
+
+static int is_libsvm_name(const char *name)
+{
+    size_t n = strlen(name);
+    if (n > 3 && strcasecmp(name + n - 3, ".gz") == 0)
+        n -= 3;
+    return (n > 4 && strncasecmp(name + n - 4, ".svm", 4) == 0)
+        || (n > 7 && strncasecmp(name + n - 7, ".libsvm", 7) == 0);
+}
+
+ks_status ks_ds_list_libsvm(ks_ds_list *l, const char *dir, int *found)
+{
+    names nm = {0};
+    ks_buf path = {0};
+    size_t i, from = l->n;
+    ks_status rc = read_names(dir, &nm);
+    *found = 0;
+    for (i = 0; rc == KS_OK && i < nm.n; i++) {
+        struct stat st;
+        if (!is_libsvm_name(nm.v[i]))
+            continue;
+        if ((rc = ks_ds_join(&path, dir, nm.v[i])) != KS_OK)
+            break;
+        if (stat(path.data, &st) != 0 || !S_ISREG(st.st_mode))
+            continue;
+        l->bytes += (uint64_t)st.st_size;
+        rc = list_add(l, nm.v[i], strlen(nm.v[i]), KS_ENT_SVM, 0);
+    }
+    names_free(&nm);
+    ks_buf_free(&path);
+    *found = l->n > from;
+    return rc;
+}
+
 /* ---- TREC index ----------------------------------------------------------- */
 
 /* Reads one line (without its '\n') into line; *too_long when it was cut

@@ -17,6 +17,7 @@
 #include "ks/bow.h"
 #include "ks/features.h"
 #include "ks/hash.h"
+#include "ks/libsvm.h"
 #include "ks/mail.h"
 #include "ks/tokenize.h"
 
@@ -315,6 +316,8 @@ static unsigned log2_bucket(size_t n)
 ks_status ks_extract(ks_extractor *ex, const ks_message *msg, ks_fvec *out)
 {
     ks_status st = KS_OK;
+    if (msg->kind == KS_MSG_VECTOR)   /* already features: as given */
+        return ks_libsvm_vector(msg->data, msg->len, ex->cfg.hash_bits, out);
     ks_bow_reset(ex->bow);
     ex->err = KS_OK;
     ex->urls = ex->html = ex->attachments = ex->bodies = 0;

@@ -164,7 +164,8 @@ ks_status ks_libsvm_parse(const char *s, size_t len, uint32_t max_index, ks_fvec
     size_t i = 0;
     uint64_t prev = 0;
     ks_status st;
-    out->n = 0;
+    if (out)
+        out->n = 0;
     if (top)
         *top = 0;
     if (max_index > KS_LIBSVM_MAX_INDEX)
@@ -185,7 +186,7 @@ ks_status ks_libsvm_parse(const char *s, size_t len, uint32_t max_index, ks_fvec
             return ks_fail(KS_ERR_FORMAT, "byte %zu: feature index %llu after %llu: indices must "
                            "be strictly ascending", i, (unsigned long long)idx,
                            (unsigned long long)prev);
-        if ((st = push(out, (uint32_t)(idx - 1), val)) != KS_OK)
+        if (out && (st = push(out, (uint32_t)(idx - 1), val)) != KS_OK)
             return st;
         prev = idx;
         i = j;
@@ -193,6 +194,19 @@ ks_status ks_libsvm_parse(const char *s, size_t len, uint32_t max_index, ks_fvec
     if (top)
         *top = (uint32_t)prev;
     return KS_OK;
+}
+
+ks_status ks_libsvm_vector(const char *s, size_t len, uint32_t hash_bits, ks_fvec *out)
+{
+    uint32_t top, dim = 1u << hash_bits;
+    ks_status st = ks_libsvm_parse(s, len, KS_LIBSVM_MAX_INDEX, out, &top);
+    uint32_t need = hash_bits;
+    if (st != KS_OK || top <= dim)
+        return st;
+    while (need < 28 && (1u << need) < top)
+        need++;
+    return ks_fail(KS_ERR_FORMAT, "feature index %u does not fit 2^%u buckets: train with "
+                   "--hash-bits %u or more", top, hash_bits, need);
 }
 
 ks_status ks_libsvm_format(ks_buf *b, int label, const ks_fvec *v)

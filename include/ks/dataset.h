@@ -51,17 +51,23 @@ typedef enum {
     KS_FMT_AUTO = 0,
     KS_FMT_CSV,
     KS_FMT_MAIL,
-    KS_FMT_TREC
+    KS_FMT_TREC,
+    KS_FMT_LIBSVM   /* *.svm / *.libsvm (or .gz) at the top: feature
+                       vectors, one "label index:value ..." line each
+                       (libsvm.h); messages are KS_MSG_VECTOR */
 } ks_format;
 
-/* "auto", "csv", "mail", "trec"; NULL for an unknown value. */
+/* "auto", "csv", "mail", "trec", "libsvm"; NULL for an unknown value. */
 const char *ks_format_name(ks_format f);
 /* Parses a --format value; returns KS_ERR_USAGE for an unknown name. */
 ks_status ks_format_parse(const char *name, ks_format *out /* OUT */);
 
 typedef enum {
     KS_MSG_TEXT = 0,   /* plain UTF-8 text (CSV "text" column) */
-    KS_MSG_MAIL = 1    /* raw RFC 822 message bytes, any charset */
+    KS_MSG_MAIL = 1,   /* raw RFC 822 message bytes, any charset */
+    KS_MSG_VECTOR = 2  /* a LIBSVM line's "index:value ..." part (label,
+                          qid and comment removed): ks_extract parses it
+                          into the vector as given (libsvm.h) */
 } ks_msg_kind;
 
 typedef struct {

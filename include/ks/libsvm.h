@@ -57,7 +57,13 @@ int ks_libsvm_split(const char *line, size_t len, int *label /* OUT */,
  * index > max_index, or a value that is not finite; KS_ERR_NOMEM. *top
  * (may be NULL) gets the largest index (0 for an empty vector). */
 ks_status ks_libsvm_parse(const char *s, size_t len, uint32_t max_index,
-                          ks_fvec *out /* OUT */, uint32_t *top /* OUT */);
+                          ks_fvec *out /* OUT, NULL: check only */, uint32_t *top /* OUT */);
+
+/* ks_extract() of a KS_MSG_VECTOR: parses s into out like ks_libsvm_parse
+ * and checks every index fits 2^hash_bits buckets (KS_ERR_FORMAT saying
+ * which --hash-bits would). */
+ks_status ks_libsvm_vector(const char *s, size_t len, uint32_t hash_bits,
+                           ks_fvec *out /* OUT */);
 
 /* Appends one line "label index:value ...\n" for v (buckets + 1, values
  * with %.9g). KS_ERR_NOMEM. */
