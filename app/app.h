@@ -39,6 +39,7 @@ typedef struct {
     double max_bad_fraction;      /* --max-bad-fraction */
     unsigned shuffle_buffer;      /* --shuffle-buffer, messages */
     int verbosity;                /* 0 quiet, 1 normal, 2 verbose */
+    int online;                   /* --online (spam-train) */
 } ks_app_opts;
 
 /* Bits of train_set. */
@@ -56,6 +57,8 @@ void ks_app_log_init(const char *prog, int verbosity);
 /* The loops, after flags are parsed. Return an exit code; never exit. */
 int ks_app_train(const ks_app_opts *o);
 int ks_app_validate(const ks_app_opts *o);
+/* spam-train --online: score-then-learn evaluation, writes online.json. */
+int ks_app_online(const ks_app_opts *o);
 
 /* Opens the dataset, checks it holds usable records, logs what it found.
  * Shared by the loops. */

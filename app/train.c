@@ -345,6 +345,8 @@ int ks_app_train(const ks_app_opts *o)
     ks_dataset *ds = NULL;
     ks_status st;
 
+    if (o->online)
+        return ks_app_online(o);
     memset(&t, 0, sizeof t);
     t.o = o;
     st = train(o, &t, &ds);
