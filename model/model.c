@@ -62,6 +62,8 @@ void ks_train_config_default(ks_train_config *c)
     c->seed = 1;
     c->balance = 1;
     c->replay = 4096;
+    c->algo = KS_ALGO_LR;
+    c->family_crc = 0;
 }
 
 ks_status ks_train_config_check(const ks_train_config *c)
@@ -80,6 +82,8 @@ ks_status ks_train_config_check(const ks_train_config *c)
         return ks_fail(KS_ERR_USAGE, "replay must be 0..1048576 examples");
     if (c->balance > 2)
         return ks_fail(KS_ERR_USAGE, "balance must be 0 (none), 1 (prior) or 2 (equal)");
+    if (c->algo > KS_ALGO_SVM)
+        return ks_fail(KS_ERR_USAGE, "algo must be 0 (logistic regression) or 1 (svm)");
     return KS_OK;
 }
 

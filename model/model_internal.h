@@ -9,7 +9,7 @@
 #include "ks/model.h"
 
 /* Model file format version written and read by this program. */
-#define KS_MODEL_FORMAT_VERSION 1u
+#define KS_MODEL_FORMAT_VERSION 2u   /* 2: algo, family_crc */
 
 /* One kept example, encoded (replay.c). */
 typedef struct {

@@ -6,16 +6,18 @@
  *
  *   off  size  field
  *     0     8  magic "KSPAMMDL"
- *     8     4  u32 format version (1)
+ *     8     4  u32 format version (2)
  *    12     4  u32 endianness mark 0x01020304 (bytes 04 03 02 01)
  *    16    32  feature settings, u32 each: hash_bits seed families ngram_n
  *              ngram_bytes max_token weighting normalize
- *    48    52  training settings: f64 alpha, f64 beta, f64 l1, f64 l2,
- *              u32 passes, u64 seed, u32 balance, u32 replay
- *   100     8  f64 decision threshold
- *   108     4  u32 parent checksum (CRC32 of the model.bin this came from)
- *   112     4  u32 history count H
- *   116 316*H  history entries: char mode[16], char dataset[256] (NUL
+ *    48    60  training settings: f64 alpha, f64 beta, f64 l1, f64 l2,
+ *              u32 passes, u64 seed, u32 balance, u32 replay, u32 algo
+ *              (0 logistic regression, 1 svm), u32 family_crc (svm: CRC32
+ *              of svm.bin beside it, see model/svm.c; 0 otherwise)
+ *   108     8  f64 decision threshold
+ *   116     4  u32 parent checksum (CRC32 of the model.bin this came from)
+ *   120     4  u32 history count H
+ *   124 316*H  history entries: char mode[16], char dataset[256] (NUL
  *              padded), u64 dataset_bytes, u64 messages[0], u64 messages[1],
  *              u64 skipped, u32 passes, i64 time (Unix seconds)
  *     .    16  f64 bias z, f64 bias n
@@ -48,7 +50,7 @@
 
 #define MAGIC "KSPAMMDL"
 #define ENDIAN_MARK 0x01020304u
-#define PREFIX_SIZE 116u          /* up to and including the history count */
+#define PREFIX_SIZE 124u          /* up to and including the history count */
 #define HIST_SIZE 316u            /* one history entry */
 #define TAIL_FIXED 24u            /* bias z, bias n, coordinate count */
 #define COORD_SIZE 12u            /* index, z, n */
@@ -116,6 +118,8 @@ static void put_header(ks_buf *b, const ks_model *m)
     put_u64(b, m->tc.seed);
     put_u32(b, m->tc.balance);
     put_u32(b, m->tc.replay);
+    put_u32(b, m->tc.algo);
+    put_u32(b, m->tc.family_crc);
     put_f64(b, m->threshold);
     put_u32(b, m->checksum);   /* this model is the parent of the file */
     put_u32(b, (uint32_t)m->nhist);
@@ -231,6 +235,7 @@ static void json_training(ks_json *j, const ks_train_config *tc)
     ks_json_key(j, "seed"); ks_json_uint(j, tc->seed);
     ks_json_key(j, "balance"); ks_json_uint(j, tc->balance);
     ks_json_key(j, "replay"); ks_json_uint(j, tc->replay);
+    ks_json_key(j, "algo"); ks_json_string(j, tc->algo == KS_ALGO_SVM ? "svm" : "lr");
     ks_json_end(j);
 }
 
@@ -441,6 +446,8 @@ static ks_status read_settings(const char *path, reader *r,
     tc->seed = get_u64(r);
     tc->balance = get_u32(r);
     tc->replay = get_u32(r);
+    tc->algo = get_u32(r);
+    tc->family_crc = get_u32(r);
     *threshold = get_f64(r);
     if (ks_feature_config_check(fc) != KS_OK || fc->hash_bits > 28) {
         snprintf(why, sizeof why, "%s", ks_error_detail());

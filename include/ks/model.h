@@ -36,7 +36,14 @@ typedef struct {
                            the same */
     uint32_t replay;    /* examples kept in the replay reservoir (0: none);
                            see ks_model_replay_offer */
+    uint32_t algo;      /* model family: KS_ALGO_LR (this FTRL logistic
+                           regression) or KS_ALGO_SVM (libsvm C-SVC, whose
+                           own file sits beside model.bin: svm_model.h) */
+    uint32_t family_crc;/* KS_ALGO_SVM: CRC32 of that file (svm.bin), so
+                           a model.bin only loads with its own; 0 for LR */
 } ks_train_config;
+
+enum { KS_ALGO_LR = 0, KS_ALGO_SVM = 1 };
 
 void ks_train_config_default(ks_train_config *c);
 

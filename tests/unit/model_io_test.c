@@ -21,8 +21,8 @@
 #define OFF_ENDIAN 12
 #define OFF_HASH_BITS 16
 #define OFF_ALPHA 48
-#define OFF_HIST_COUNT 112
-#define OFF_COORDS_NOHIST 140   /* first coordinate when H = 0 */
+#define OFF_HIST_COUNT 120
+#define OFF_COORDS_NOHIST 148   /* first coordinate when H = 0 */
 
 static char dir[64];
 static char bin[128];
@@ -244,7 +244,7 @@ Test(model_io, model_json_describes_the_model)
     snprintf(path, sizeof path, "%s/model.json", dir);
     js = slurp(path, &len);
     static const char *keys[] = {
-        "\"format_version\": 1", "\"hash_bits\": 10", "\"family_names\": [",
+        "\"format_version\": 2", "\"hash_bits\": 10", "\"family_names\": [",
         "\"alpha\": 8", "\"l1\": 0.01", "\"l2\": 1e-06", "\"passes\": 5",
         "\"threshold\": 0.5", "\"examples_seen\": {\n    \"ham\": 1000,\n    \"spam\": 250",
         "\"mode\": \"initial\"", "\"dataset\": \"data\\\\set\"",
@@ -307,8 +307,8 @@ Test(model_io, missing_short_magic_version_endianness)
     expect_bad("too short");
     d = saved_bytes(&len);
     corrupt(d, len, 0, "KSPAMMDX", 8, 0, "not a ks model file");
-    corrupt(d, len, OFF_VERSION, "\x02\0\0\0", 4, 0,
-            "format version 2, this program reads 1");
+    corrupt(d, len, OFF_VERSION, "\x03\0\0\0", 4, 0,
+            "format version 3, this program reads 2");
     corrupt(d, len, OFF_ENDIAN, "\x01\x02\x03\x04", 4, 1, "other endianness");
     put_file(bin, d, 100);
     expect_bad("truncated");
