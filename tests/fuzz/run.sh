@@ -28,7 +28,9 @@ cc=${CC:-$(command -v clang-14 || command -v clang)}
 [ "${KS_FUZZ_NOBUILD:-0}" = 1 ] || {
 CC=$cc cmake -S "$top" -B "$build" -DKS_FUZZ=ON -DKS_BUILD_TESTS=OFF \
     -DCMAKE_BUILD_TYPE=Debug >/dev/null || exit 1
-cmake --build "$build" -j"$(nproc)" >/dev/null || { echo "run.sh: build failed" >&2; exit 1; }
+# only the fuzz targets: other programs link ks without the fuzzer runtime
+cmake --build "$build" -j"$(nproc)" --target $(printf '%s_fuzz ' "${targets[@]}") >/dev/null ||
+    { echo "run.sh: build failed" >&2; exit 1; }
 }
 
 seeds() {   # target folder: fills the seed corpus of one target
