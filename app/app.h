@@ -15,6 +15,7 @@
 #include "ks/dataset.h"
 #include "ks/features.h"
 #include "ks/model.h"
+#include "ks/svm_model.h"
 
 typedef enum { KS_APP_TRAIN, KS_APP_UPDATE, KS_APP_VALIDATE } ks_app_mode;
 
@@ -33,7 +34,9 @@ typedef struct {
     ks_mail_limits mail;          /* --max-mime-depth, --max-mime-parts: give
                                      to ks_extractor_set_limits() */
     ks_feature_config feat;       /* --hash-bits, --features, ... */
-    ks_train_config train;        /* --passes, --alpha, --l1, --l2, --seed */
+    ks_train_config train;        /* --passes, --alpha, --l1, --l2, --seed,
+                                     --algo (train.algo) */
+    ks_svm_config svm;            /* --svm-c, --svm-kernel, --svm-gamma, --svm-cap */
     unsigned train_set;           /* bits: which train flags were given */
     double threshold;             /* --threshold, NaN = the model's */
     double max_bad_fraction;      /* --max-bad-fraction */
@@ -47,6 +50,10 @@ enum { KS_SET_PASSES = 1, KS_SET_ALPHA = 2, KS_SET_L1 = 4, KS_SET_L2 = 8,
        KS_SET_SEED = 16, KS_SET_BALANCE = 32 };
 
 int ks_app_main(ks_app_mode mode, int argc, char **argv);
+
+/* Prints "prog (knitspam) VERSION", the kernel in use and the libraries'
+ * versions to stdout (--version of every program). */
+void ks_app_version(const char *prog);
 
 /* Maps a library status to the exit code above. */
 int ks_app_exit_code(ks_status st);

@@ -51,11 +51,7 @@ static void usage(FILE *f)
         PROG, PROG);
 }
 
-static void version(void)
-{
-    printf("%s (knitspam) %s\nlibxml2 %s, utf8proc %s, zlib %s\n", PROG, KS_VERSION,
-           LIBXML_DOTTED_VERSION, utf8proc_version(), zlibVersion());
-}
+static void version(void) { ks_app_version(PROG); }
 
 static int exit_code(ks_status st)
 {

@@ -91,7 +91,15 @@ static void usage(const ks_app_opts *o, FILE *f)
             "  --ngram N             byte n-gram length of chargrams (default 4)\n"
             "  --ngram-bytes N       chargrams over the first N bytes (default 3000)\n"
             "  --replay N            past examples the model keeps and rehearses in\n"
-            "                        later updates (default 4096; 0: none)\n");
+            "                        later updates (default 4096; 0: none)\n"
+            "  --algo A              model family: lr (default, FTRL logistic\n"
+            "                        regression) or svm (libsvm C-SVC; spam-update\n"
+            "                        and spam-validate follow the model's family)\n"
+            "  --svm-c C             svm: penalty C (default 1)\n"
+            "  --svm-kernel K        svm: linear (default) or rbf\n"
+            "  --svm-gamma G         svm: rbf kernel width (default 1)\n"
+            "  --svm-cap N           svm: support vectors kept for later updates\n"
+            "                        (default 20000)\n");
     if (o->mode != KS_APP_VALIDATE)
         fprintf(f,
             "  --passes N            passes over the data (default 5; update: the\n"
@@ -112,10 +120,10 @@ static void usage(const ks_app_opts *o, FILE *f)
         "output, 6 dataset unusable (no records, one class, too many bad records).\n");
 }
 
-static void version(const ks_app_opts *o)
+void ks_app_version(const char *prog)
 {
     printf("%s (knitspam) %s\nkernel: %s\nlibxml2 %s, utf8proc %s, zlib %s\n",
-           o->prog, KS_VERSION, ks_kernel_name(), LIBXML_DOTTED_VERSION, utf8proc_version(),
+           prog, KS_VERSION, ks_kernel_name(), LIBXML_DOTTED_VERSION, utf8proc_version(),
            zlibVersion());
 }
 
@@ -165,14 +173,16 @@ static int parse_features(const char *s, uint32_t *out)
 enum { O_DATASET = 256, O_MODEL, O_SAVE, O_FORMAT, O_BAD, O_MAXMSG, O_BITS,
        O_FEATURES, O_WEIGHTING, O_PASSES, O_ALPHA, O_L1, O_L2, O_SEED,
        O_BALANCE, O_SHUFFLE, O_THRESHOLD, O_REPLAY,
-       O_MIMEDEPTH, O_MIMEPARTS, O_GZRATIO, O_NGRAM, O_NGRAM_BYTES, O_ONLINE };
+       O_MIMEDEPTH, O_MIMEPARTS, O_GZRATIO, O_NGRAM, O_NGRAM_BYTES, O_ONLINE,
+       O_ALGO, O_SVM_C, O_SVM_CAP, O_SVM_KERNEL, O_SVM_GAMMA };
 
 /* Which modes accept a flag: bit 0 train, bit 1 update, bit 2 validate. */
 static const struct { int id; unsigned modes; } flag_modes[] = {
     {O_MODEL, 6}, {O_BITS, 1}, {O_FEATURES, 1}, {O_WEIGHTING, 1},
     {O_PASSES, 3}, {O_ALPHA, 1}, {O_L1, 1}, {O_L2, 1}, {O_SEED, 3},
     {O_BALANCE, 3}, {O_SHUFFLE, 3}, {O_THRESHOLD, 4}, {O_REPLAY, 1}, {O_NGRAM, 1},
-    {O_NGRAM_BYTES, 1}, {O_ONLINE, 1}};
+    {O_NGRAM_BYTES, 1}, {O_ONLINE, 1}, {O_ALGO, 1}, {O_SVM_C, 1}, {O_SVM_CAP, 1},
+    {O_SVM_KERNEL, 1}, {O_SVM_GAMMA, 1}};
 
 static int flag_allowed(int id, ks_app_mode mode)
 {
@@ -194,6 +204,7 @@ static void defaults(ks_app_opts *o, ks_app_mode mode)
     ks_mail_limits_default(&o->mail);
     ks_feature_config_default(&o->feat);
     ks_train_config_default(&o->train);
+    ks_svm_config_default(&o->svm);
     o->threshold = NAN;
     o->max_bad_fraction = 0.1;
     o->shuffle_buffer = 1024;
@@ -264,6 +275,21 @@ static int apply(ks_app_opts *o, int id, const char *v)
     case O_NGRAM_BYTES:
         if (parse_u64(v, 1u << 24, &u)) return -1;
         o->feat.ngram_bytes = (uint32_t)u; return 0;
+    case O_ALGO:
+        if (!strcmp(v, "lr")) o->train.algo = KS_ALGO_LR;
+        else if (!strcmp(v, "svm")) o->train.algo = KS_ALGO_SVM;
+        else return -1;
+        return 0;
+    case O_SVM_C: return parse_double(v, 1e-6, 1e6, &o->svm.c);
+    case O_SVM_GAMMA: return parse_double(v, 1e-6, 1e6, &o->svm.gamma);
+    case O_SVM_CAP:
+        if (parse_u64(v, 1u << 22, &u) || u < 1) return -1;
+        o->svm.cap = (uint32_t)u; return 0;
+    case O_SVM_KERNEL:
+        if (!strcmp(v, "linear")) o->svm.kernel = KS_SVM_LINEAR;
+        else if (!strcmp(v, "rbf")) o->svm.kernel = KS_SVM_RBF;
+        else return -1;
+        return 0;
     case O_REPLAY:
         if (parse_u64(v, 1u << 20, &u)) return -1;
         o->train.replay = (uint32_t)u; return 0;
@@ -293,6 +319,11 @@ static const struct option long_opts[] = {
     {"max-mime-parts", required_argument, 0, O_MIMEPARTS},
     {"max-gzip-ratio", required_argument, 0, O_GZRATIO},
     {"replay", required_argument, 0, O_REPLAY},
+    {"algo", required_argument, 0, O_ALGO},
+    {"svm-c", required_argument, 0, O_SVM_C},
+    {"svm-cap", required_argument, 0, O_SVM_CAP},
+    {"svm-kernel", required_argument, 0, O_SVM_KERNEL},
+    {"svm-gamma", required_argument, 0, O_SVM_GAMMA},
     {"ngram", required_argument, 0, O_NGRAM},
     {"online", no_argument, 0, O_ONLINE},
     {"ngram-bytes", required_argument, 0, O_NGRAM_BYTES},
@@ -311,7 +342,7 @@ static int parse(ks_app_opts *o, int argc, char **argv)
     while ((c = getopt_long(argc, argv, ":qvhV", long_opts, &idx)) != -1) {
         const char *flag = argv[optind - 1];
         if (c == 'h') { usage(o, stdout); return KS_EXIT_OK; }
-        if (c == 'V') { version(o); return KS_EXIT_OK; }
+        if (c == 'V') { ks_app_version(o->prog); return KS_EXIT_OK; }
         if (c == 'q') { o->verbosity = 0; continue; }
         if (c == 'v') { o->verbosity = 2; continue; }
         if (c == '?' || c == ':') {

@@ -2,6 +2,7 @@
  * is usable, and say what was found. */
 #include <stdio.h>
 #include "app.h"
+#include "progress.h"
 
 ks_status ks_app_check_bad(const ks_app_opts *o, const ks_dataset *ds)
 {
@@ -33,14 +34,18 @@ ks_status ks_app_open_dataset(const ks_app_opts *o, ks_dataset **out)
 {
     ks_dataset *ds;
     ks_message msg;
+    ks_progress pr;
     ks_status st;
     const ks_dataset_stats *s;
 
     *out = NULL;
     if ((st = ks_dataset_open(&ds, o->dataset, &o->ds)) != KS_OK)
         return st;
+    ks_progress_start(&pr, "reading", 0);
+    ks_progress_set_bytes(&pr, ks_dataset_size(ds));
     while ((st = ks_dataset_next(ds, &msg)) == KS_OK)
-        ;
+        ks_progress_tick(&pr, ks_dataset_stats_get(ds)->messages, ks_dataset_stats_get(ds)->bytes);
+    ks_progress_done(&pr);
     if (st == KS_DONE)
         st = ks_app_check_bad(o, ds);
     if (st != KS_OK) {

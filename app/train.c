@@ -19,6 +19,7 @@
 #include "progress.h"
 #include "skip.h"
 #include "ks/alloc.h"
+#include "ks/cpu.h"
 #include "ks/buf.h"
 #include "ks/fileio.h"
 
@@ -216,6 +217,7 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
     shuffle_replay(t);
     snprintf(what, sizeof what, "pass %u/%u", pass, passes);
     ks_progress_start(&pr, what, total);
+    ks_progress_set_bytes(&pr, ks_dataset_size(ds));
     while ((st = ks_dataset_next(ds, &msg)) == KS_OK) {
         const ks_dataset_stats *s = ks_dataset_stats_get(ds);
         if ((st = replay_upto(t, s->messages - 1, total)) != KS_OK ||
@@ -229,6 +231,7 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
         (st = ks_app_check_skips(t->o, ds, &t->skips)) != KS_OK)
         return st;
     drain(t);
+    ks_progress_done(&pr);
     if (t->err != KS_OK)
         return t->err;
     ks_log(KS_LOG_INFO, "pass %u/%u: %llu examples (%zu rehearsed), mean log loss %.5f, %.2f s",
@@ -278,11 +281,25 @@ static ks_status make_model(const ks_app_opts *o, const ks_dataset_stats *s, ks_
     return KS_OK;
 }
 
-static void trainer_settings(trainer *t, const ks_app_opts *o)
+static void trainer_settings(trainer *t, const ks_app_opts *o, unsigned passes)
 {
+    static const char *const fam[] = {"words", "headers", "bigrams", "chargrams", "urls", "meta"};
+    static const char *const bal[] = {"none", "prior", "equal"};
     const ks_train_config *tc = ks_model_train_config(t->m);
+    const ks_feature_config *fc = ks_model_features(t->m);
+    char families[96] = "";
+    size_t n = 0;
     t->seed = (o->train_set & KS_SET_SEED) ? o->train.seed : tc->seed;
     t->balance = (o->train_set & KS_SET_BALANCE) ? o->train.balance : tc->balance;
+    for (int i = 0; i < 6; i++)
+        if (fc->families & (1u << i))
+            n += (size_t)snprintf(families + n, sizeof families - n, "%s%s", n ? "," : "", fam[i]);
+    ks_log(KS_LOG_INFO, "settings: features %s, 2^%u buckets, %s weights, %u-grams over %u bytes; "
+           "FTRL alpha %g, l1 %g, l2 %g; %u passes, seed %llu, balance %s, replay %u, "
+           "shuffle buffer %u; kernel %s", families, fc->hash_bits,
+           fc->weighting == KS_WEIGHT_LOG ? "log" : "binary", fc->ngram_n, fc->ngram_bytes,
+           tc->alpha, tc->l1, tc->l2, passes, (unsigned long long)t->seed,
+           bal[t->balance < 3 ? t->balance : 0], tc->replay, o->shuffle_buffer, ks_kernel_name());
 }
 
 static ks_status record_and_save(const ks_app_opts *o, trainer *t, ks_dataset *ds, unsigned passes)
@@ -316,8 +333,8 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
         return st;
     if ((st = make_model(o, ks_dataset_stats_get(*ds), &t->m)) != KS_OK)
         return st;
-    trainer_settings(t, o);
     passes = (o->train_set & KS_SET_PASSES) ? o->train.passes : ks_model_train_config(t->m)->passes;
+    trainer_settings(t, o, passes);
     if ((st = ks_extractor_new(&t->ex, ks_model_features(t->m))) != KS_OK ||
         (st = shuffle_init(&t->sb, o->shuffle_buffer, t->seed)) != KS_OK)
         return st;

@@ -175,6 +175,11 @@ static ks_status validate(validator *v)
         (st = ks_metrics_new(&v->met)) != KS_OK)
         return st;
     ks_extractor_set_limits(v->ex, &v->o->mail);
+    ks_log(KS_LOG_INFO, "model %s: checksum %08x (parent %08x), %zu training sessions, "
+           "seen ham %llu, spam %llu, threshold %.3f", v->o->model, ks_model_checksum(v->m),
+           ks_model_parent_checksum(v->m), ks_model_history_count(v->m),
+           (unsigned long long)ks_model_seen(v->m, 0), (unsigned long long)ks_model_seen(v->m, 1),
+           ks_model_threshold(v->m));
     v->threshold = isnan(v->o->threshold) ? ks_model_threshold(v->m) : v->o->threshold;
     if ((st = score_all(v)) != KS_OK ||
         (st = ks_metrics_compute(v->met, v->threshold, &s)) != KS_OK ||
