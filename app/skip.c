@@ -16,14 +16,20 @@ ks_status ks_app_extract(ks_extractor *ex, const ks_message *msg, ks_fvec *out,
     if (st != KS_ERR_LIMIT)
         return ks_fail(st, "%s: message %s: %s", msg->file, msg->id, why);
     *skipped = 1;
+    char what[700];
+    snprintf(what, sizeof what, "message %s skipped: %s", msg->id, why);
+    ks_app_skip_limit(sk, msg->label, msg->file, msg->line, what);
+    return KS_OK;
+}
+
+void ks_app_skip_limit(ks_app_skips *sk, int label, const char *file, long line, const char *what)
+{
     sk->mime_limit++;
-    sk->per_class[msg->label & 1]++;
+    sk->per_class[label & 1]++;
     if (sk->logged++ < LOG_FIRST)
-        ks_log(KS_LOG_WARN, "%s:%ld: message %s skipped: %s (--max-mime-depth, --max-mime-parts)",
-               msg->file, msg->line, msg->id, why);
+        ks_log(KS_LOG_WARN, "%s:%ld: %s (--max-mime-depth, --max-mime-parts)", file, line, what);
     else if (sk->logged == LOG_FIRST + 1)
         ks_log(KS_LOG_WARN, "more messages over the MIME limits: counted, not listed");
-    return KS_OK;
 }
 
 ks_status ks_app_check_skips(const ks_app_opts *o, const ks_dataset *ds, const ks_app_skips *sk)

@@ -38,6 +38,12 @@ typedef struct {
 ks_status ks_app_extract(ks_extractor *ex, const ks_message *msg, ks_fvec *out /* OUT */,
                          ks_app_skips *sk, int *skipped /* OUT */);
 
+/* Counts and logs (the first few) one message the extractor refused for a
+ * MIME limit: "file:line: what". For loops that extract elsewhere
+ * (app/prefetch.h). */
+void ks_app_skip_limit(ks_app_skips *sk, int label, const char *file, long line,
+                       const char *what);
+
 /* After a full pass: adds sk to the dataset's own skips and applies the
  * same rules as ks_app_check_bad(): KS_ERR_DATA when no usable record is
  * left or the bad fraction exceeds --max-bad-fraction; for spam-train also

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 #include "app.h"
+#include "prefetch.h"
 #include "progress.h"
 #include "skip.h"
 #include "ks/alloc.h"
@@ -53,6 +54,8 @@ typedef struct {
     int offer;           /* this pass offers messages to the reservoir */
     ks_fvec scratch;     /* a message's vector before it takes a slot */
     ks_fvec work;        /* a slot's vector decoded for learning */
+    ks_fvec rep;         /* a reservoir example decoded for the buffer */
+    ks_prefetch *pf;     /* reading and extraction ahead of the learner */
     ks_status err;       /* first failure while learning (decode) */
     ks_app_skips skips;  /* messages the extractor refused, this pass */
     double loss;         /* summed weighted log loss of the pass */
@@ -104,20 +107,14 @@ static size_t take_slot(trainer *t)
     return slot;
 }
 
-static ks_status push_message(trainer *t, const ks_message *msg)
+/* Puts the vector of a new message (in t->scratch) into the buffer. */
+static ks_status push_scratch(trainer *t, int label)
 {
-    size_t slot;
-    int skipped;
-    ks_status st;
-
-    if ((st = ks_app_extract(t->ex, msg, &t->scratch, &t->skips, &skipped)) != KS_OK || skipped)
-        return st;
-    slot = take_slot(t);
-    if ((st = store_slot(t, slot, &t->scratch, msg->label, t->weight[msg->label])) != KS_OK)
-        return st;
-    if (t->offer)
-        return ks_model_replay_offer(t->m, &t->scratch, msg->label);
-    return KS_OK;
+    size_t slot = take_slot(t);
+    ks_status st = store_slot(t, slot, &t->scratch, label, t->weight[label]);
+    if (st == KS_OK && t->offer)
+        st = ks_model_replay_offer(t->m, &t->scratch, label);
+    return st;
 }
 
 /* Copies reservoir example i into the buffer (weight 1: it stands for
@@ -126,10 +123,10 @@ static ks_status push_replay(trainer *t, size_t i)
 {
     size_t slot = take_slot(t);
     int label;
-    ks_status st = ks_model_replay_get(t->m, i, &t->scratch, &label);
+    ks_status st = ks_model_replay_get(t->m, i, &t->rep, &label);
     if (st != KS_OK)
         return st;
-    return store_slot(t, slot, &t->scratch, label, 1.0);
+    return store_slot(t, slot, &t->rep, label, 1.0);
 }
 
 /* Rehearses reservoir examples so that, after `done` of `total` new
@@ -198,11 +195,27 @@ static void shuffle_replay(trainer *t)
     t->replayed = 0;
 }
 
+/* One message from the read-ahead: learned, skipped (over a MIME limit)
+ * or the end of the run. */
+static ks_status take_message(trainer *t, const ks_prefetch_info *in, uint64_t total)
+{
+    ks_status st;
+    if (in->extract_st == KS_ERR_LIMIT) {
+        ks_app_skip_limit(&t->skips, in->label, in->file, in->line, in->detail);
+        return KS_OK;
+    }
+    if (in->extract_st != KS_OK)
+        return ks_fail(in->extract_st, "%s", in->detail);
+    if ((st = replay_upto(t, in->messages - 1, total)) != KS_OK)
+        return st;
+    return push_scratch(t, in->label);
+}
+
 static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned passes)
 {
     uint64_t seed = t->seed * 0x9e3779b97f4a7c15ull + pass;
     uint64_t total = ks_dataset_stats_get(ds)->messages;   /* from the counting pass */
-    ks_message msg;
+    ks_prefetch_info in;
     ks_progress pr;
     ks_status st;
     char what[64];
@@ -218,13 +231,14 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
     snprintf(what, sizeof what, "pass %u/%u", pass, passes);
     ks_progress_start(&pr, what, total);
     ks_progress_set_bytes(&pr, ks_dataset_size(ds));
-    while ((st = ks_dataset_next(ds, &msg)) == KS_OK) {
-        const ks_dataset_stats *s = ks_dataset_stats_get(ds);
-        if ((st = replay_upto(t, s->messages - 1, total)) != KS_OK ||
-            (st = push_message(t, &msg)) != KS_OK)
-            return st;
-        ks_progress_tick(&pr, s->messages, s->bytes);
+    if ((st = ks_prefetch_start(t->pf, ds, t->ex)) != KS_OK)
+        return st;
+    while ((st = ks_prefetch_next(t->pf, &t->scratch, &in)) == KS_OK) {
+        if ((st = take_message(t, &in, total)) != KS_OK)
+            break;
+        ks_progress_tick(&pr, in.messages, in.bytes);
     }
+    ks_prefetch_stop(t->pf);   /* ds and ex are ours again */
     if (st == KS_DONE && t->err != KS_OK)
         st = t->err;
     if (st != KS_DONE || (st = replay_upto(t, total, total)) != KS_OK ||
@@ -336,7 +350,8 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     passes = (o->train_set & KS_SET_PASSES) ? o->train.passes : ks_model_train_config(t->m)->passes;
     trainer_settings(t, o, passes);
     if ((st = ks_extractor_new(&t->ex, ks_model_features(t->m))) != KS_OK ||
-        (st = shuffle_init(&t->sb, o->shuffle_buffer, t->seed)) != KS_OK)
+        (st = shuffle_init(&t->sb, o->shuffle_buffer, t->seed)) != KS_OK ||
+        (st = ks_prefetch_new(&t->pf, 64, o->threads > 1)) != KS_OK)
         return st;
     ks_extractor_set_limits(t->ex, &o->mail);
     t->nreplay = ks_model_replay_count(t->m);   /* earlier sessions' examples */
@@ -369,9 +384,11 @@ int ks_app_train(const ks_app_opts *o)
     st = train(o, &t, &ds);
     if (st != KS_OK)
         ks_log(KS_LOG_ERROR, "%s (no model written)", ks_error_detail());
+    ks_prefetch_free(t.pf);
     shuffle_free(&t.sb);
     ks_fvec_free(&t.scratch);
     ks_fvec_free(&t.work);
+    ks_fvec_free(&t.rep);
     ks_free(t.perm);
     ks_extractor_free(t.ex);
     ks_model_free(t.m);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include "app.h"
+#include "prefetch.h"
 #include "progress.h"
 #include "skip.h"
 #include "report.h"
@@ -25,6 +26,7 @@ typedef struct {
     ks_buf json;          /* metrics.json */
     double threshold;
     ks_app_skips skips;   /* messages the extractor refused */
+    ks_prefetch *pf;      /* reading and extraction ahead of scoring */
 } validator;
 
 /* RFC 4180 field: quoted when it holds a comma, quote or line break. */
@@ -39,29 +41,43 @@ static ks_status csv_field(ks_buf *b, const char *s)
     return st == KS_OK ? ks_buf_putc(b, '"') : st;
 }
 
+/* Scores one message from the read-ahead (or counts it as skipped). */
+static ks_status score_one(validator *v, const ks_prefetch_info *in)
+{
+    double p;
+    ks_status st;
+    if (in->extract_st == KS_ERR_LIMIT) {
+        ks_app_skip_limit(&v->skips, in->label, in->file, in->line, in->detail);
+        return KS_OK;
+    }
+    if (in->extract_st != KS_OK)
+        return ks_fail(in->extract_st, "%s", in->detail);
+    p = ks_model_predict(v->m, &v->x);
+    if ((st = ks_metrics_add(v->met, in->label, p)) != KS_OK ||
+        (st = csv_field(&v->pred, in->id)) != KS_OK)
+        return st;
+    return ks_buf_printf(&v->pred, ",%d,%.6f,%d\n", in->label, p, p >= v->threshold);
+}
+
 static ks_status score_all(validator *v)
 {
-    ks_message msg;
+    ks_prefetch_info in;
     ks_progress pr;
     ks_status st;
 
     ks_progress_start(&pr, "scoring", ks_dataset_stats_get(v->ds)->messages);
+    ks_progress_set_bytes(&pr, ks_dataset_size(v->ds));
     if ((st = ks_dataset_rewind(v->ds, 0)) != KS_OK ||
-        (st = ks_buf_append(&v->pred, "id,label,score,predicted\n", 25)) != KS_OK)
+        (st = ks_buf_append(&v->pred, "id,label,score,predicted\n", 25)) != KS_OK ||
+        (st = ks_prefetch_start(v->pf, v->ds, v->ex)) != KS_OK)
         return st;
-    while ((st = ks_dataset_next(v->ds, &msg)) == KS_OK) {
-        int skipped;
-        if ((st = ks_app_extract(v->ex, &msg, &v->x, &v->skips, &skipped)) != KS_OK)
-            return st;
-        if (skipped)
-            continue;
-        double p = ks_model_predict(v->m, &v->x);
-        if ((st = ks_metrics_add(v->met, msg.label, p)) != KS_OK ||
-            (st = csv_field(&v->pred, msg.id)) != KS_OK ||
-            (st = ks_buf_printf(&v->pred, ",%d,%.6f,%d\n", msg.label, p, p >= v->threshold)) != KS_OK)
-            return st;
-        ks_progress_tick(&pr, ks_dataset_stats_get(v->ds)->messages, ks_dataset_stats_get(v->ds)->bytes);
+    while ((st = ks_prefetch_next(v->pf, &v->x, &in)) == KS_OK) {
+        if ((st = score_one(v, &in)) != KS_OK)
+            break;
+        ks_progress_tick(&pr, in.messages, in.bytes);
     }
+    ks_prefetch_stop(v->pf);   /* ds and ex are ours again */
+    ks_progress_done(&pr);
     if (st != KS_DONE)
         return st;
     return ks_app_check_skips(v->o, v->ds, &v->skips);
@@ -172,7 +188,8 @@ static ks_status validate(validator *v)
     if ((st = ks_model_load(&v->m, v->o->model)) != KS_OK ||
         (st = ks_app_open_dataset(v->o, &v->ds)) != KS_OK ||
         (st = ks_extractor_new(&v->ex, ks_model_features(v->m))) != KS_OK ||
-        (st = ks_metrics_new(&v->met)) != KS_OK)
+        (st = ks_metrics_new(&v->met)) != KS_OK ||
+        (st = ks_prefetch_new(&v->pf, 64, v->o->threads > 1)) != KS_OK)
         return st;
     ks_extractor_set_limits(v->ex, &v->o->mail);
     ks_log(KS_LOG_INFO, "model %s: checksum %08x (parent %08x), %zu training sessions, "
@@ -206,6 +223,7 @@ int ks_app_validate(const ks_app_opts *o)
     st = validate(&v);
     if (st != KS_OK)
         ks_log(KS_LOG_ERROR, "%s (no metrics written)", ks_error_detail());
+    ks_prefetch_free(v.pf);
     ks_fvec_free(&v.x);
     ks_buf_free(&v.pred);
     ks_buf_free(&v.json);
