@@ -30,6 +30,12 @@
 
 enum { KS_SVM_LINEAR = 0, KS_SVM_RBF = 2 };   /* libsvm's kernel_type values */
 
+/* Training hands libsvm the whole kernel matrix (its PRECOMPUTED kernel)
+ * when it fits in this many bytes (16 per entry: up to ~8000 examples),
+ * which is 10-30x faster on our sparse vectors; past it libsvm computes
+ * kernel values itself. The saved model is the same either way. */
+#define KS_SVM_GRAM_MAX ((uint64_t)1 << 30)
+
 typedef struct {
     double c;        /* C-SVC penalty C (> 0) */
     uint32_t kernel; /* KS_SVM_LINEAR or KS_SVM_RBF */
