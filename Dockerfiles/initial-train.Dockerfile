@@ -13,7 +13,7 @@ FROM debian:bookworm-slim AS build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends \
         build-essential cmake pkg-config \
-        libxml2-dev liblzma-dev libutf8proc-dev zlib1g-dev \
+        libxml2-dev liblzma-dev libutf8proc-dev zlib1g-dev libsvm-dev \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # .dockerignore keeps .git, data, docs, tests and Plans out of the context.
