@@ -14,7 +14,8 @@ pkgs=(build-essential cmake pkg-config libxml2-dev libutf8proc-dev zlib1g-dev
 command -v npm >/dev/null || pkgs+=(npm)
 if [ "$what" = test ]; then
     pkgs+=(libcriterion-dev clang python3 python3-yaml docker.io debootstrap
-           libxml2-utils chromium libclang-rt-14-dev)   # libFuzzer: tests/fuzz/
+           libxml2-utils chromium libclang-rt-14-dev    # libFuzzer: tests/fuzz/
+           libsvm-tools python3-libsvm liblinear-tools)  # tests/cli/svm_pipeline.sh, bench/svm.sh
 fi
 missing=()
 for p in "${pkgs[@]}"; do
