@@ -85,7 +85,6 @@ static ks_status write_online(const ks_app_opts *o, const ks_metrics *met,
     ks_buf b = {0};
     ks_json j;
     double lo, hi;
-    char *path;
     ks_status st;
 
     roca_ci(s->auc, (double)(s->tp + s->fn), (double)(s->tn + s->fp), &lo, &hi);
@@ -106,13 +105,8 @@ static ks_status write_online(const ks_app_opts *o, const ks_metrics *met,
     }
     ks_json_end(&j);
     if ((st = ks_json_status(&j)) == KS_OK && (st = ks_buf_putc(&b, '\n')) == KS_OK &&
-        (st = ks_ensure_dir(o->save_to)) == KS_OK) {
-        if (!(path = ks_path_join(o->save_to, "online.json")))
-            st = ks_fail(KS_ERR_NOMEM, "out of memory");
-        else
-            st = ks_write_atomic(path, b.data, b.len);
-        ks_free(path);
-    }
+        (st = ks_ensure_dir(o->save_to)) == KS_OK)
+        st = ks_write_atomic_in(o->save_to, "online.json", b.data, b.len);
     if (st == KS_OK)
         ks_log(KS_LOG_INFO, "online: (1-ROCA) %.4f%% [95%% CI %.4f, %.4f], accuracy %.4f over %llu messages; wrote %s/online.json",
                100 * (1 - s->auc), 100 * (1 - hi), 100 * (1 - lo), s->accuracy,

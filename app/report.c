@@ -177,17 +177,6 @@ ks_status ks_report_html(ks_buf *out, const ks_metrics_summary *s, const char *d
     return w.st;
 }
 
-static ks_status write_file(const char *dir, const char *name, const ks_buf *b)
-{
-    char *path = ks_path_join(dir, name);
-    ks_status st;
-    if (!path)
-        return ks_fail(KS_ERR_NOMEM, "out of memory");
-    st = ks_write_atomic(path, b->data, b->len);
-    ks_free(path);
-    return st;
-}
-
 ks_status ks_report_write(const char *dir, const ks_metrics *met, const ks_metrics_summary *s,
                           const char *dataset, const ks_dataset *ds, const char *model,
                           const ks_model *m)
@@ -203,9 +192,9 @@ ks_status ks_report_write(const char *dir, const ks_metrics *met, const ks_metri
         st = ks_report_html(&page, s, dataset, ds, model, m, text);
     }
     for (int i = 0; i < 3 && st == KS_OK; i++)
-        st = write_file(dir, names[i], &svg[i]);
+        st = ks_write_atomic_in(dir, names[i], svg[i].data, svg[i].len);
     if (st == KS_OK)
-        st = write_file(dir, "report.html", &page);
+        st = ks_write_atomic_in(dir, "report.html", page.data, page.len);
     for (int i = 0; i < 3; i++)
         ks_buf_free(&svg[i]);
     ks_buf_free(&page);

@@ -222,3 +222,14 @@ char *ks_path_join(const char *dir, const char *name)
     memcpy(p + dl + slash, name, nl + 1);
     return p;
 }
+
+ks_status ks_write_atomic_in(const char *dir, const char *name, const void *data, size_t len)
+{
+    char *path = ks_path_join(dir, name);
+    ks_status st;
+    if (!path)
+        return ks_fail(KS_ERR_NOMEM, "out of memory writing %s/%s", dir, name);
+    st = ks_write_atomic(path, data, len);
+    ks_free(path);
+    return st;
+}

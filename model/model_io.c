@@ -290,17 +290,6 @@ static ks_status build_json(const ks_model *m, uint32_t crc, ks_buf *b)
 }
 
 /* Writes data to dir/name atomically. */
-static ks_status write_in(const char *dir, const char *name, const ks_buf *b)
-{
-    char *path = ks_path_join(dir, name);
-    ks_status st;
-    if (!path)
-        return ks_fail(KS_ERR_NOMEM, "out of memory saving the model");
-    st = ks_write_atomic(path, b->data, b->len);
-    ks_free(path);
-    return st;
-}
-
 ks_status ks_model_save(ks_model *m, const char *dir)
 {
     ks_buf bin = {0}, js = {0};
@@ -312,9 +301,9 @@ ks_status ks_model_save(ks_model *m, const char *dir)
      * any step leaves the old model.bin (or none), never a new one beside
      * an exit status that says nothing was written. */
     if (st == KS_OK)
-        st = write_in(dir, "model.json", &js);
+        st = ks_write_atomic_in(dir, "model.json", js.data, js.len);
     if (st == KS_OK)
-        st = write_in(dir, "model.bin", &bin);
+        st = ks_write_atomic_in(dir, "model.bin", bin.data, bin.len);
     if (st == KS_OK) {
         m->parent = m->checksum;
         m->checksum = crc;

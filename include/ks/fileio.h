@@ -14,6 +14,10 @@
 
 ks_status ks_write_atomic(const char *path, const void *data, size_t len);
 
+/* ks_write_atomic of dir/name. */
+ks_status ks_write_atomic_in(const char *dir, const char *name, const void *data,
+                             size_t len);
+
 /* Reads a whole file of at most max bytes into a fresh ks_malloc'ed buffer
  * (NUL-terminated; caller frees with ks_free). */
 ks_status ks_read_file(const char *path, size_t max, char **data /* OUT */,
