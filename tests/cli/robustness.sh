@@ -132,18 +132,14 @@ expect_exit 6 "empty ham/ and spam/ folders: no usable record" "$T" --dataset "$
 check "  message says no usable record" stderr_has "no usable record"
 check "no model from any of them" test ! -e "$work/mo2/model.bin"
 
-# ---- MIME limits are bad records (once the loops use ks_app_extract) -----
+# ---- MIME limits are bad records (the loops call ks_app_extract) ---------
 mkdir -p "$work/mime/ham" "$work/mime/spam"
 for i in $(seq 1 12); do printf 'Subject: hi %d\n\nmeeting\n' $i >"$work/mime/ham/$i"; printf 'Subject: buy %d\n\npills\n' $i >"$work/mime/spam/$i"; done
 { printf 'Subject: deep\nContent-Type: multipart/mixed; boundary=b0\n\n'
   for i in $(seq 1 8); do printf -- '--b%d\nContent-Type: multipart/mixed; boundary=b%d\n\n' $((i-1)) $i; done
   printf -- '--b8\nContent-Type: text/plain\n\ndeep text\n'; } >"$work/mime/spam/deep"
-if grep -q ks_app_extract "$top/app/train.c" 2>/dev/null; then
-    expect_exit 0 "a message over --max-mime-depth is skipped and counted" "$T" --dataset "$work/mime" --save-to "$work/mm" --hash-bits 12 --max-mime-depth 4
-    check "  warning names the message and the limit" stderr_has "spam/deep.*MIME nesting deeper than 4"
-    expect_exit 6 "... and counts against --max-bad-fraction" "$T" --dataset "$work/mime" --save-to "$work/mm2" --hash-bits 12 --max-mime-depth 4 --max-bad-fraction 0.01
-    check "  no model" test ! -e "$work/mm2/model.bin"
-else
-    echo "skip MIME-limit skip test (app/train.c does not call ks_app_extract yet)"
-fi
+expect_exit 0 "a message over --max-mime-depth is skipped and counted" "$T" --dataset "$work/mime" --save-to "$work/mm" --hash-bits 12 --max-mime-depth 4
+check "  warning names the message and the limit" stderr_has "spam/deep.*MIME nesting deeper than 4"
+expect_exit 6 "... and counts against --max-bad-fraction" "$T" --dataset "$work/mime" --save-to "$work/mm2" --hash-bits 12 --max-mime-depth 4 --max-bad-fraction 0.01
+check "  no model" test ! -e "$work/mm2/model.bin"
 finish
