@@ -151,7 +151,6 @@ static ks_status write_outputs(validator *v, const ks_metrics_summary *s)
 {
     ks_json j;
     char when[32];
-    char *path;
     ks_status st;
 
     iso_time(when, sizeof when, (int64_t)time(NULL));
@@ -165,19 +164,14 @@ static ks_status write_outputs(validator *v, const ks_metrics_summary *s)
     ks_json_end(&j);
     if ((st = ks_json_status(&j)) != KS_OK || (st = ks_buf_putc(&v->json, '\n')) != KS_OK)
         return st;
-    if ((st = ks_ensure_dir(v->o->save_to)) != KS_OK)
+    /* metrics.json last: it is the commit point, as model.bin is for a
+     * model, so a failure before it leaves no new metrics.json */
+    if ((st = ks_ensure_dir(v->o->save_to)) != KS_OK ||
+        (st = ks_write_atomic_in(v->o->save_to, "predictions.csv", v->pred.data, v->pred.len)) != KS_OK ||
+        (st = ks_report_write(v->o->save_to, v->met, s, v->o->dataset, v->ds, v->o->model,
+                              v->m)) != KS_OK)
         return st;
-    if (!(path = ks_path_join(v->o->save_to, "predictions.csv")))
-        return ks_fail(KS_ERR_NOMEM, "out of memory");
-    st = ks_write_atomic(path, v->pred.data, v->pred.len);
-    ks_free(path);
-    if (st != KS_OK)
-        return st;
-    if (!(path = ks_path_join(v->o->save_to, "metrics.json")))
-        return ks_fail(KS_ERR_NOMEM, "out of memory");
-    st = ks_write_atomic(path, v->json.data, v->json.len);
-    ks_free(path);
-    return st;
+    return ks_write_atomic_in(v->o->save_to, "metrics.json", v->json.data, v->json.len);
 }
 
 static ks_status validate(validator *v)
@@ -200,9 +194,7 @@ static ks_status validate(validator *v)
     v->threshold = isnan(v->o->threshold) ? ks_model_threshold(v->m) : v->o->threshold;
     if ((st = score_all(v)) != KS_OK ||
         (st = ks_metrics_compute(v->met, v->threshold, &s)) != KS_OK ||
-        (st = write_outputs(v, &s)) != KS_OK ||
-        (st = ks_report_write(v->o->save_to, v->met, &s, v->o->dataset, v->ds, v->o->model,
-                              v->m)) != KS_OK)
+        (st = write_outputs(v, &s)) != KS_OK)
         return st;
     ks_log(KS_LOG_INFO, "accuracy %.4f, ROC AUC %.5f, (1-AUC) %.3f%%, log loss %.4f at threshold %.3f",
            s.accuracy, s.auc, s.one_minus_auc_pct, s.log_loss, s.threshold);
