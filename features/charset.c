@@ -370,8 +370,8 @@ static ks_status iconv_append(iconv_t cd, const char *in, size_t len,
             continue;
         }
         st = ks_buf_append(out, REPL, 3);
-        if (err == EILSEQ) {
-            ip++;
+        if (err == EILSEQ && il > 0) {   /* glibc's UHC can say EILSEQ with */
+            ip++;                        /* all the input consumed */
             il--;
         } else {
             il = 0;  /* EINVAL: truncated final sequence */

@@ -28,8 +28,9 @@ cc=${CC:-$(command -v clang-14 || command -v clang)}
 [ "${KS_FUZZ_NOBUILD:-0}" = 1 ] || {
 CC=$cc cmake -S "$top" -B "$build" -DKS_FUZZ=ON -DKS_BUILD_TESTS=OFF \
     -DCMAKE_BUILD_TYPE=Debug >/dev/null || exit 1
-# only the fuzz targets: other programs link ks without the fuzzer runtime
-cmake --build "$build" -j"$(nproc)" --target $(printf '%s_fuzz ' "${targets[@]}") >/dev/null ||
+# the fuzz targets and the programs that make model seeds (others, such as
+# extract_bench, link ks without the fuzzer runtime)
+cmake --build "$build" -j"$(nproc)" --target spam-train spam-update $(printf '%s_fuzz ' "${targets[@]}") >/dev/null ||
     { echo "run.sh: build failed" >&2; exit 1; }
 }
 

@@ -1,6 +1,7 @@
 /* charset_test.c - declared charsets to UTF-8, aliases, bad bytes. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ks/charset.h"
 
@@ -142,4 +143,26 @@ Test(charset, threads)
         pthread_join(t[i], NULL);
         cr_assert(ok[i]);
     }
+}
+
+/* Regression (found by charset_fuzz in CI): glibc's UHC converter (our
+ * mapping of ks_c_5601-1987) can report EILSEQ with the whole input already
+ * consumed; stepping over "the bad byte" then ran past the end. The input
+ * is the fuzzer's (tests/fuzz/seeds/regress/charset-uhc-eilseq-at-end),
+ * copied into a buffer of exactly its size so ASan sees any overread. */
+Test(charset, uhc_eilseq_with_input_consumed)
+{
+    static const unsigned char crash[] = {
+        0x7a, 0x0d, 0x82, 0x9a, 0x7f, 0x46, 0x72, 0x6f, 0x6d, 0x20, 0x73, 0x70, 0x61, 0x6d, 0x6d,
+        0x65, 0x72, 0x40, 0x65, 0x78, 0x61, 0x6d, 0x03, 0x63, 0x66, 0x70, 0x6c, 0x65, 0x2e, 0x63,
+        0x6f, 0x6d, 0x20, 0x20, 0x4d, 0x6f, 0x6e, 0x20, 0x4a, 0x61, 0x6e, 0x20, 0x20, 0x31, 0x20,
+        0x30, 0x30, 0x3a, 0x30, 0x30, 0x3a, 0x30, 0x5f, 0xe0, 0x01, 0x08, 0x00, 0x00, 0xa2, 0xe8};
+    char *in = malloc(sizeof crash);
+    ks_buf b = {0};
+    memcpy(in, crash, sizeof crash);
+    cr_assert_eq(ks_charset_to_utf8("ks_c_5601-1987", in, sizeof crash, &b), KS_OK);
+    cr_assert(ks_utf8_valid(b.data, b.len));
+    cr_assert(strstr(b.data, "spammer@exam") != NULL);
+    ks_buf_free(&b);
+    free(in);
 }
