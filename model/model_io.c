@@ -526,12 +526,16 @@ static ks_status read_replay(const char *path, reader *r, ks_model *m)
         unsigned char *copy;
         uint32_t len;
         int label;
-        if (end - r->pos < 5)
-            return ks_fail(KS_ERR_MODEL, "%s: replay example %u truncated", path, i);
+        if (end - r->pos < 5) {
+            st = ks_fail(KS_ERR_MODEL, "%s: replay example %u truncated", path, i);
+            break;
+        }
         label = r->p[r->pos++];
         len = get_u32(r);
-        if (label > 1 || len > end - r->pos)
-            return ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
+        if (label > 1 || len > end - r->pos) {
+            st = ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
+            break;
+        }
         st = ks_fvec_decode(r->p + r->pos, len, m->dim, &v);
         if (st == KS_ERR_FORMAT)
             st = ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
