@@ -19,6 +19,7 @@
 #include "prefetch.h"
 #include "progress.h"
 #include "skip.h"
+#include "train_svm.h"
 #include "ks/alloc.h"
 #include "ks/cpu.h"
 #include "ks/buf.h"
@@ -379,6 +380,8 @@ int ks_app_train(const ks_app_opts *o)
 
     if (o->online)
         return ks_app_online(o);
+    if (ks_app_is_svm(o))   /* --algo svm, or updating an svm model */
+        return ks_app_train_svm(o);
     memset(&t, 0, sizeof t);
     t.o = o;
     st = train(o, &t, &ds);

@@ -8,6 +8,7 @@
 #include "prefetch.h"
 #include "progress.h"
 #include "skip.h"
+#include "train_svm.h"
 #include "report.h"
 #include "ks/buf.h"
 #include "ks/alloc.h"
@@ -27,6 +28,7 @@ typedef struct {
     double threshold;
     ks_app_skips skips;   /* messages the extractor refused */
     ks_prefetch *pf;      /* reading and extraction ahead of scoring */
+    ks_svm *svm;          /* the model's svm (svm family), else NULL */
 } validator;
 
 /* RFC 4180 field: quoted when it holds a comma, quote or line break. */
@@ -52,7 +54,7 @@ static ks_status score_one(validator *v, const ks_prefetch_info *in)
     }
     if (in->extract_st != KS_OK)
         return ks_fail(in->extract_st, "%s", in->detail);
-    p = ks_model_predict(v->m, &v->x);
+    p = ks_app_score(v->m, v->svm, &v->x);
     if ((st = ks_metrics_add(v->met, in->label, p)) != KS_OK ||
         (st = csv_field(&v->pred, in->id)) != KS_OK)
         return st;
@@ -180,6 +182,7 @@ static ks_status validate(validator *v)
     ks_status st;
 
     if ((st = ks_model_load(&v->m, v->o->model)) != KS_OK ||
+        (st = ks_app_svm_load(v->m, v->o->model, &v->svm)) != KS_OK ||
         (st = ks_app_open_dataset(v->o, &v->ds)) != KS_OK ||
         (st = ks_extractor_new(&v->ex, ks_model_features(v->m))) != KS_OK ||
         (st = ks_metrics_new(&v->met)) != KS_OK ||
@@ -222,6 +225,7 @@ int ks_app_validate(const ks_app_opts *o)
     ks_metrics_free(v.met);
     ks_extractor_free(v.ex);
     ks_dataset_free(v.ds);
+    ks_svm_free(v.svm);
     ks_model_free(v.m);
     return ks_app_exit_code(st);
 }

@@ -120,11 +120,11 @@ svm_pipeline() {   # name data floor_initial floor_incremental
     check "$name: incremental accuracy >= $f2 ($a2)" ge "$a2" "$f2"
     check "$name: history initial,incremental" test "$(json "$work/$name-v2/metrics.json" '",".join(h["mode"] for h in m["model"]["history"])')" = "initial,incremental"
 }
-svm_pipeline knitfab "$kf" 0.98 0.98
+svm_pipeline knitfab "$kf" 0.98 0.98      # measured 0.9913, 0.9932
 shape() { json "$1" 'sorted((k, sorted(v) if isinstance(v, dict) else 0) for k, v in m.items())'; }
 check "metrics.json has the logistic model's shape" test "$(shape "$work/knitfab-v2/metrics.json")" = "$(shape "$work/v-csv/metrics.json")"
 if [ "${KS_SVM_QUICK:-0}" != 1 ] && [ -d "$sa/initial" ]; then
-    svm_pipeline spamassassin "$sa" 0.85 0.97
+    svm_pipeline spamassassin "$sa" 0.88 0.98   # measured 0.8944, 0.9944
 fi
 
 # guards
