@@ -373,6 +373,10 @@ static int parse(ks_app_opts *o, int argc, char **argv)
         fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", o->prog, argv[optind]);
         return KS_EXIT_USAGE;
     }
+    if (o->online && o->train.algo == KS_ALGO_SVM) {   /* score-then-learn is FTRL's */
+        fprintf(stderr, "%s: --online evaluates the lr family only, not --algo svm\n", o->prog);
+        return KS_EXIT_USAGE;
+    }
     return -1;
 }
 
