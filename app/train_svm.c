@@ -5,7 +5,7 @@
  * kernel cache), then libsvm trains on the kept support vectors of the
  * model (none for spam-train) plus these (Syed, Liu & Sung 1999). The
  * model folder is the usual one: model.bin (settings, history, checksum;
- * algo = svm) beside svm.bin and svm.model (svm_model.h).
+ * algo = svm) beside svm.bin (svm_model.h).
  */
 #include <stdio.h>
 #include <string.h>
@@ -140,7 +140,7 @@ static ks_status train(const ks_app_opts *o, svm_trainer *t)
            ks_svm_sv_count(t->s), ks_now() - t0);
     if ((st = save(o, t)) != KS_OK)
         return st;
-    ks_log(KS_LOG_INFO, "wrote %s/model.bin, svm.bin, svm.model (checksum %08x, threshold %.3f)",
+    ks_log(KS_LOG_INFO, "wrote %s/model.bin and svm.bin (checksum %08x, threshold %.3f)",
            o->save_to, ks_model_checksum(t->m), ks_model_threshold(t->m));
     return KS_OK;
 }

@@ -23,8 +23,9 @@ acc() { python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print('%.4f
 timed() {   # timed OUTVAR cmd... : wall seconds and peak RSS MB
     local var=$1; shift
     /usr/bin/time -f "%e %M" -o "$work/time" "$@" >/dev/null 2>"$work/log" || { cat "$work/log"; exit 1; }
-    read -r s kb < "$work/time"
-    printf -v "$var" "%.1f s, %.0f MB" "$s" "$(echo "$kb / 1024" | bc -l)"
+    local secs kb
+    read -r secs kb < "$work/time"
+    printf -v "$var" "%.1f s, %.0f MB" "$secs" "$(echo "$kb / 1024" | bc -l)"
 }
 size() { du -sb "$1" | awk '{printf "%.1f MB", $1 / 1e6}'; }
 

@@ -604,23 +604,6 @@ static ks_status build_bin(const ks_svm *s, ks_buf *b, uint32_t *crc)
     return KS_OK;
 }
 
-/* libsvm's text model for svm-predict: written to a temporary name in dir
- * and renamed (svm_save_model writes a path, not a buffer). */
-static ks_status save_text(const ks_svm *s, const char *dir)
-{
-    char *path = ks_path_join(dir, "svm.model"), *tmp = ks_path_join(dir, ".svm.model.tmp");
-    ks_status st = KS_OK;
-    if (!path || !tmp)
-        st = ks_fail(KS_ERR_NOMEM, "out of memory saving the svm model");
-    else if (svm_save_model(tmp, s->model) != 0 || rename(tmp, path) != 0) {
-        st = ks_fail(KS_ERR_WRITE, "%s: cannot write: %s", path, strerror(errno));
-        unlink(tmp);
-    }
-    ks_free(path);
-    ks_free(tmp);
-    return st;
-}
-
 ks_status ks_svm_save(ks_svm *s, ks_model *m, const char *dir)
 {
     ks_buf b = {0};
@@ -637,8 +620,6 @@ ks_status ks_svm_save(ks_svm *s, ks_model *m, const char *dir)
         st = ks_write_atomic(path, b.data, b.len);
     ks_free(path);
     ks_buf_free(&b);
-    if (st == KS_OK)
-        st = save_text(s, dir);
     if (st != KS_OK)
         return st;
     m->tc.algo = KS_ALGO_SVM;

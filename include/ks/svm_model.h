@@ -11,11 +11,10 @@
  *   svm.bin     binary, little-endian, field by field (layout at the top of
  *               model/svm.c): libsvm's parameters, rho, Platt's A and B,
  *               and every support vector as our sparse vector with its
- *               label and coefficient; CRC32 of everything before it;
- *   svm.model   the same model in libsvm's own text format, for svm-predict
- *               on files from spam-features (written, never read back).
- * All three are written atomically (fileio.h); svm.bin and svm.model
- * first, model.bin last (the commit point).
+ *               label and coefficient; CRC32 of everything before it.
+ * Both are written atomically (fileio.h); svm.bin first, model.bin last
+ * (the commit point). libsvm's own text model (svm_save_model) is not
+ * written: it tripled the folder (docs/design-svm.md).
  *
  * Threads: a ks_svm is used by one thread at a time.
  */
@@ -73,7 +72,7 @@ size_t ks_svm_batch_count(const ks_svm *s);
 /* P(spam | x) by Platt scaling, in (0, 1); 0.5 for an untrained model. */
 double ks_svm_predict(const ks_svm *s, const ks_fvec *x);
 
-/* Writes dir/svm.bin and dir/svm.model, then records algo = KS_ALGO_SVM and
+/* Writes dir/svm.bin, then records algo = KS_ALGO_SVM and
  * svm.bin's CRC32 in m and saves m (ks_model_save: model.bin, model.json).
  * KS_ERR_WRITE, KS_ERR_NOMEM; on failure no new model.bin is written. */
 ks_status ks_svm_save(ks_svm *s, ks_model *m, const char *dir);

@@ -106,7 +106,7 @@ check "... --hash-bits in the message" stderr_has "hash-bits"
 svm_pipeline() {   # name data floor_initial floor_incremental
     local name=$1 d=$2 f1=$3 f2=$4 m="$work/svm-$1"
     expect_exit 0 "$name: spam-train --algo svm" "$bin/spam-train" -q --algo svm --dataset "$d/initial" --save-to "$m"
-    check "$name: model.bin, svm.bin, svm.model" test -s "$m/model.bin" -a -s "$m/svm.bin" -a -s "$m/svm.model"
+    check "$name: model.bin, model.json, svm.bin and nothing else" test "$(ls -A "$m" | tr '\n' ' ')" = "model.bin model.json svm.bin "
     check "$name: model.json says svm" test "$(json "$m/model.json" 'm["training"]["algo"]')" = svm
     expect_exit 0 "$name: validate initial" "$bin/spam-validate" -q --dataset "$d/validate" --model "$m" --save-to "$work/$name-v1"
     expect_exit 0 "$name: spam-update (same folder)" "$bin/spam-update" --dataset "$d/incremental" --model "$m" --save-to "$m"
