@@ -264,7 +264,10 @@ static int is_csv_name(const char *name)
         || (n > 7 && strcasecmp(name + n - 7, ".csv.gz") == 0);
 }
 
-ks_status ks_ds_list_csv(ks_ds_list *l, const char *dir, int *found)
+/* Lists the regular files at the top of dir whose names pass want(), as
+ * entries of kind; *found says whether any was. */
+static ks_status list_top(ks_ds_list *l, const char *dir, int (*want)(const char *),
+                          int kind, int *found)
 {
     names nm = {0};
     ks_buf path = {0};
@@ -273,19 +276,24 @@ ks_status ks_ds_list_csv(ks_ds_list *l, const char *dir, int *found)
     *found = 0;
     for (i = 0; rc == KS_OK && i < nm.n; i++) {
         struct stat st;
-        if (!is_csv_name(nm.v[i]))
+        if (!want(nm.v[i]))
             continue;
         if ((rc = ks_ds_join(&path, dir, nm.v[i])) != KS_OK)
             break;
         if (stat(path.data, &st) != 0 || !S_ISREG(st.st_mode))
             continue;
         l->bytes += (uint64_t)st.st_size;
-        rc = list_add(l, nm.v[i], strlen(nm.v[i]), KS_ENT_CSV, 0);
+        rc = list_add(l, nm.v[i], strlen(nm.v[i]), kind, 0);
     }
     names_free(&nm);
     ks_buf_free(&path);
     *found = l->n > from;
     return rc;
+}
+
+ks_status ks_ds_list_csv(ks_ds_list *l, const char *dir, int *found)
+{
+    return list_top(l, dir, is_csv_name, KS_ENT_CSV, found);
 }
 
 /* ---- LIBSVM files --------------------------------------------------------- */
@@ -301,26 +309,7 @@ static int is_libsvm_name(const char *name)
 
 ks_status ks_ds_list_libsvm(ks_ds_list *l, const char *dir, int *found)
 {
-    names nm = {0};
-    ks_buf path = {0};
-    size_t i, from = l->n;
-    ks_status rc = read_names(dir, &nm);
-    *found = 0;
-    for (i = 0; rc == KS_OK && i < nm.n; i++) {
-        struct stat st;
-        if (!is_libsvm_name(nm.v[i]))
-            continue;
-        if ((rc = ks_ds_join(&path, dir, nm.v[i])) != KS_OK)
-            break;
-        if (stat(path.data, &st) != 0 || !S_ISREG(st.st_mode))
-            continue;
-        l->bytes += (uint64_t)st.st_size;
-        rc = list_add(l, nm.v[i], strlen(nm.v[i]), KS_ENT_SVM, 0);
-    }
-    names_free(&nm);
-    ks_buf_free(&path);
-    *found = l->n > from;
-    return rc;
+    return list_top(l, dir, is_libsvm_name, KS_ENT_SVM, found);
 }
 
 /* ---- TREC index ----------------------------------------------------------- */
