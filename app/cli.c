@@ -377,6 +377,16 @@ static int parse(ks_app_opts *o, int argc, char **argv)
         fprintf(stderr, "%s: --online evaluates the lr family only, not --algo svm\n", o->prog);
         return KS_EXIT_USAGE;
     }
+    {   /* --svm-* without --algo svm would be silently ignored */
+        ks_svm_config d;
+        ks_svm_config_default(&d);
+        if (o->train.algo != KS_ALGO_SVM && (o->svm.c != d.c || o->svm.kernel != d.kernel ||
+                                             o->svm.gamma != d.gamma || o->svm.cap != d.cap)) {
+            fprintf(stderr, "%s: --svm-c, --svm-kernel, --svm-gamma and --svm-cap need "
+                    "--algo svm\n", o->prog);
+            return KS_EXIT_USAGE;
+        }
+    }
     return -1;
 }
 

@@ -138,6 +138,7 @@ check "no model written" test ! -e "$work/u-bad/model.bin"
 cp "$work/svm.bin.good" "$m/svm.bin"
 rm -f "$m/svm.bin" && expect_exit 4 "a missing svm.bin is refused" "$bin/spam-validate" -q --dataset "$kf/validate" --model "$m" --save-to "$work/v-bad"
 expect_exit 2 "--algo takes lr or svm" "$bin/spam-train" --algo tree --dataset "$kf/initial" --save-to "$work/x1"
+expect_exit 2 "--svm-* flags need --algo svm" "$bin/spam-train" --svm-c 2 --dataset "$kf/initial" --save-to "$work/x4"
 expect_exit 2 "--online is for the lr family" "$bin/spam-train" --online --algo svm --dataset "$kf/initial" --save-to "$work/x3"
 expect_exit 2 "--svm-c is for spam-train" "$bin/spam-update" --svm-c 2 --dataset "$kf/incremental" --model "$work/lr-csv" --save-to "$work/x2"
 finish
