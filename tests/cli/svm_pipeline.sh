@@ -82,7 +82,11 @@ check "... the same file as the defaults" cmp -s "$work/x/m.svm" "$work/x/val/va
 # ---- 2. files libsvm's tools write -------------------------------------------
 mkdir -p "$work/scaled" "$work/pm" "$work/gz" "$work/small"
 if command -v svm-scale >/dev/null; then
-    svm-scale -l 0 -u 1 "$work/x/init/initial.svm" > "$work/scaled/initial.libsvm" 2>/dev/null
+    # svm-scale maps every absent feature whose minimum is negative (signed
+    # hashing) to a non-zero value: its rows are dense (about 155,000
+    # features each), so scale a few dozen rows, not the whole set
+    head -n 40 "$work/x/init/initial.svm" > "$work/x/head40.svm"
+    svm-scale -l 0 -u 1 "$work/x/head40.svm" > "$work/scaled/initial.libsvm" 2>/dev/null
     expect_exit 0 "spam-train reads svm-scale's output" \
         "$bin/spam-train" -q --dataset "$work/scaled" --save-to "$work/lr-scaled"
 fi
