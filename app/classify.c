@@ -10,6 +10,7 @@
 #include <zlib.h>
 #include "app.h"
 #include "classify.h"
+#include "train_svm.h"
 #include "ks/html.h"
 
 static const char *const PROG = "spam-classify";
@@ -144,7 +145,7 @@ ks_status ks_classify_score(ks_classifier *c, const char *id, const char *data, 
     msg.file = id;
     if ((st = ks_extract(c->ex, &msg, &c->x)) != KS_OK)
         return st;
-    *score = ks_model_predict(c->m, &c->x);
+    *score = ks_app_score(c->m, c->svm, &c->x);
     return KS_OK;
 }
 
@@ -237,6 +238,7 @@ static ks_status setup(ks_classifier *c, const opts *o)
 {
     ks_status st;
     if ((st = ks_model_load(&c->m, o->model)) != KS_OK ||
+        (st = ks_app_svm_load(c->m, o->model, &c->svm)) != KS_OK ||
         (st = ks_extractor_new(&c->ex, ks_model_features(c->m))) != KS_OK ||
         (st = ks_instream_new(&c->in, 0)) != KS_OK)
         return st;
@@ -270,6 +272,7 @@ int ks_classify_main(int argc, char **argv)
     ks_buf_free(&c.buf);
     ks_instream_free(c.in);
     ks_extractor_free(c.ex);
+    ks_svm_free(c.svm);
     ks_model_free(c.m);
     ks_html_global_cleanup();
     return rc;

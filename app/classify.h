@@ -28,6 +28,7 @@
 #include "ks/features.h"
 #include "ks/instream.h"
 #include "ks/model.h"
+#include "ks/svm_model.h"
 #include "progress.h"
 
 enum {
@@ -39,6 +40,7 @@ enum {
 /* What one run holds; filled by classify.c, used by batch.c. */
 typedef struct {
     ks_model *m;
+    ks_svm *svm;             /* the model's SVM, for --algo svm models */
     ks_extractor *ex;
     ks_fvec x;               /* features of the message being scored */
     ks_instream *in;         /* reused for every file */
