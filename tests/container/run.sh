@@ -343,6 +343,22 @@ fi
 check_metrics "2.5 updated model" out/metrics "$MIN_ACC_UPDATED"
 check "2.5 metrics differ from 2.3 (the updated model was validated)" \
     bash -c '! cmp -s "$1" "$2"' _ "$W/metrics-initial.json" out/metrics/metrics.json
+
+# The SVM family (spam-train --algo svm) through the same images: the
+# arguments after the image name replace CMD, the model records its family.
+if run svm-train -v "$DS/initial:/in/dataset" -v "$(pwd)/svm/model:/out/model" \
+    spam-detection-initial-train:v1.0 --dataset /in/dataset --save-to /out/model --algo svm &&
+   run svm-update -v "$DS/incremental:/in/dataset" -v "$(pwd)/svm/model:/in/model" \
+    -v "$(pwd)/svm/model:/out/model" spam-detection-incremental-train:v1.0 &&
+   run svm-validate -v "$DS/validate:/in/dataset" -v "$(pwd)/svm/model:/in/model" \
+    -v "$(pwd)/svm/metrics:/out/metrics" spam-detection-validate:v1.0; then
+    ok "--algo svm: train, update, validate in the images exit 0"
+else
+    fail "--algo svm: train, update, validate in the images exit 0"
+    tail -n 20 "$W/svm-train.log" "$W/svm-update.log" "$W/svm-validate.log" | show
+fi
+check "--algo svm: svm.bin beside model.bin" test -s svm/model/svm.bin
+check_metrics "--algo svm updated model" svm/metrics "$MIN_ACC_UPDATED"
 cd "$ROOT" || exit 1
 
 # ---------------------------------------------------------------------------
