@@ -46,6 +46,7 @@
 #include "ks/buf.h"
 #include "ks/fileio.h"
 #include "ks/json.h"
+#include "byteorder.h"
 #include "model_internal.h"
 
 #define MAGIC "KSPAMMDL"
@@ -61,39 +62,6 @@
 #define MAX_FILE (((size_t)1 << 28) * COORD_SIZE + ((size_t)16 << 20))
 
 /* ---- writing -------------------------------------------------------- */
-
-/* Appends to a buffer reserved in advance, so these cannot fail. */
-static void put_bytes(ks_buf *b, const void *p, size_t n)
-{
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-static void put_u32(ks_buf *b, uint32_t v)
-{
-    unsigned char x[4] = {v & 0xFF, (v >> 8) & 0xFF, (v >> 16) & 0xFF, v >> 24};
-    put_bytes(b, x, 4);
-}
-
-static void put_u64(ks_buf *b, uint64_t v)
-{
-    put_u32(b, (uint32_t)v);
-    put_u32(b, (uint32_t)(v >> 32));
-}
-
-static void put_f64(ks_buf *b, double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, sizeof u);
-    put_u64(b, u);
-}
-
-static void put_f32(ks_buf *b, float v)
-{
-    uint32_t u;
-    memcpy(&u, &v, sizeof u);
-    put_u32(b, u);
-}
 
 static uint64_t stored_coords(const ks_model *m)
 {
@@ -314,44 +282,6 @@ ks_status ks_model_save(ks_model *m, const char *dir)
 }
 
 /* ---- reading -------------------------------------------------------- */
-
-/* A bounds-checked cursor over the file; the size checks in check_sizes()
- * run first, so running past the end here is a bug, not bad input. */
-typedef struct {
-    const unsigned char *p;   /* file bytes */
-    size_t len;               /* bytes in the file */
-    size_t pos;               /* next byte to read */
-} reader;
-
-static uint32_t get_u32(reader *r)
-{
-    const unsigned char *q = r->p + r->pos;
-    r->pos += 4;
-    return (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 |
-           (uint32_t)q[3] << 24;
-}
-
-static uint64_t get_u64(reader *r)
-{
-    uint64_t lo = get_u32(r);
-    return lo | (uint64_t)get_u32(r) << 32;
-}
-
-static double get_f64(reader *r)
-{
-    uint64_t u = get_u64(r);
-    double v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
-
-static float get_f32(reader *r)
-{
-    uint32_t u = get_u32(r);
-    float v;
-    memcpy(&v, &u, sizeof v);
-    return v;
-}
 
 static uint32_t u32_at(const unsigned char *p, size_t off)
 {

@@ -48,6 +48,7 @@
 #include "ks/buf.h"
 #include "ks/fileio.h"
 #include "ks/svm_model.h"
+#include "byteorder.h"
 #include "model_internal.h"
 
 #define SVM_MAGIC "KSPAMSVM"
@@ -539,31 +540,6 @@ double ks_svm_predict(const ks_svm *s, const ks_fvec *x)
 
 /* ---- svm.bin ------------------------------------------------------------------ */
 
-static void put(ks_buf *b, const void *p, size_t n)
-{
-    memcpy(b->data + b->len, p, n);
-    b->len += n;
-}
-
-static void put_u32(ks_buf *b, uint32_t v)
-{
-    unsigned char x[4] = {v & 0xFF, (v >> 8) & 0xFF, (v >> 16) & 0xFF, v >> 24};
-    put(b, x, 4);
-}
-
-static void put_u64(ks_buf *b, uint64_t v)
-{
-    put_u32(b, (uint32_t)v);
-    put_u32(b, (uint32_t)(v >> 32));
-}
-
-static void put_f64(ks_buf *b, double v)
-{
-    uint64_t u;
-    memcpy(&u, &v, 8);
-    put_u64(b, u);
-}
-
 static ks_status build_bin(const ks_svm *s, ks_buf *b, uint32_t *crc)
 {
     uint64_t nnz = 0;
@@ -572,7 +548,7 @@ static ks_status build_bin(const ks_svm *s, ks_buf *b, uint32_t *crc)
         nnz += s->sv[i].n;
     if ((st = ks_buf_reserve(b, SVM_HEAD + s->nsv * SVM_PER_SV + nnz * 8 + 4)) != KS_OK)
         return st;
-    put(b, SVM_MAGIC, 8);
+    put_bytes(b, SVM_MAGIC, 8);
     put_u32(b, SVM_VERSION);
     put_u32(b, SVM_ENDIAN);
     put_u32(b, s->cfg.kernel);
@@ -630,39 +606,13 @@ ks_status ks_svm_save(ks_svm *s, ks_model *m, const char *dir)
 
 /* ---- loading ------------------------------------------------------------------- */
 
-typedef struct {
-    const unsigned char *p;
-    size_t pos;
-} rd;
-
-static uint32_t get_u32(rd *r)
-{
-    const unsigned char *q = r->p + r->pos;
-    r->pos += 4;
-    return (uint32_t)q[0] | (uint32_t)q[1] << 8 | (uint32_t)q[2] << 16 | (uint32_t)q[3] << 24;
-}
-
-static uint64_t get_u64(rd *r)
-{
-    uint64_t lo = get_u32(r);
-    return lo | (uint64_t)get_u32(r) << 32;
-}
-
-static double get_f64(rd *r)
-{
-    uint64_t u = get_u64(r);
-    double v;
-    memcpy(&v, &u, 8);
-    return v;
-}
-
 static ks_status bad(const char *path, const char *what)
 {
     return ks_fail(KS_ERR_MODEL, "%s: %s", path, what);
 }
 
 /* Header fields after the envelope; checks them. */
-static ks_status read_head(ks_svm *s, const char *path, rd *r, uint64_t *nnz)
+static ks_status read_head(ks_svm *s, const char *path, reader *r, uint64_t *nnz)
 {
     s->cfg.kernel = get_u32(r);
     s->cfg.gamma = get_f64(r);
@@ -686,7 +636,7 @@ static ks_status read_head(ks_svm *s, const char *path, rd *r, uint64_t *nnz)
     return KS_OK;
 }
 
-static ks_status read_svs(ks_svm *s, const char *path, rd *r, size_t len, uint64_t nnz,
+static ks_status read_svs(ks_svm *s, const char *path, reader *r, size_t len, uint64_t nnz,
                           uint32_t dim)
 {
     size_t l = (size_t)s->nsv_class[0] + s->nsv_class[1], vpos;
@@ -700,7 +650,7 @@ static ks_status read_svs(ks_svm *s, const char *path, rd *r, size_t len, uint64
     vpos = SVM_HEAD + l * SVM_PER_SV;
     for (size_t i = 0; i < l; i++) {
         uint32_t n;
-        rd v;
+        reader v = *r;
         s->coef[i] = get_f64(r);
         n = get_u32(r);
         if (!isfinite(s->coef[i]))
@@ -711,7 +661,6 @@ static ks_status read_svs(ks_svm *s, const char *path, rd *r, size_t len, uint64
         if (n && !(s->sv[i].f = ks_malloc((size_t)n * sizeof *s->sv[i].f)))
             return ks_fail(KS_ERR_NOMEM, "out of memory loading support vectors");
         s->sv[i].n = s->sv[i].cap = n;
-        v.p = r->p;
         v.pos = vpos + sum * 8;
         for (uint32_t k = 0; k < n; k++) {
             uint32_t idx = get_u32(&v), u = get_u32(&v);
@@ -734,7 +683,7 @@ static ks_status read_svs(ks_svm *s, const char *path, rd *r, size_t len, uint64
 static ks_status parse_bin(ks_svm *s, const char *path, const unsigned char *p, size_t len,
                            const ks_model *m)
 {
-    rd r = {p, 8};
+    reader r = {p, len, 8};
     uint64_t nnz;
     uint32_t v, crc;
     ks_status st;
@@ -749,7 +698,7 @@ static ks_status parse_bin(ks_svm *s, const char *path, const unsigned char *p, 
         return bad(path, "truncated");
     crc = (uint32_t)crc32(0L, p, (uInt)(len - 4));
     {
-        rd t = {p, len - 4};
+        reader t = {p, len, len - 4};
         if (crc != get_u32(&t))
             return bad(path, "checksum mismatch: file is corrupt");
     }
