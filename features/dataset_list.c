@@ -314,34 +314,6 @@ ks_status ks_ds_list_libsvm(ks_ds_list *l, const char *dir, int *found)
 
 /* ---- TREC index ----------------------------------------------------------- */
 
-/* Reads one line (without its '\n') into line; *too_long when it was cut
- * at INDEX_LINE_MAX. KS_DONE at end of file. */
-static ks_status read_line(ks_instream *in, ks_buf *line, int *too_long)
-{
-    int any = 0;
-    ks_buf_clear(line);
-    *too_long = 0;
-    for (;;) {
-        const char *p, *nl;
-        size_t n, k;
-        ks_status rc = ks_instream_fill(in, 1, &p, &n);
-        if (rc == KS_DONE)
-            return any ? KS_OK : KS_DONE;
-        if (rc != KS_OK)
-            return rc;
-        any = 1;
-        nl = memchr(p, '\n', n);
-        k = nl ? (size_t)(nl - p) : n;
-        if (line->len + k > INDEX_LINE_MAX)
-            *too_long = 1;
-        else if ((rc = ks_buf_append(line, p, k)) != KS_OK)
-            return rc;
-        ks_instream_consume(in, nl ? k + 1 : k);
-        if (nl)
-            return KS_OK;
-    }
-}
-
 /* One index line: "<ham|spam> <path>", blanks around ignored. */
 static ks_status index_line(ks_ds_list *l, const char *dir, char *s, long lineno,
                             ks_buf *path)
@@ -369,7 +341,7 @@ static ks_status read_index(ks_ds_list *l, const char *dir, ks_instream *in)
     long lineno = 0;
     ks_status rc;
     int too_long;
-    while ((rc = read_line(in, &line, &too_long)) == KS_OK) {
+    while ((rc = ks_instream_read_line(in, INDEX_LINE_MAX, &line, &too_long)) == KS_OK) {
         lineno++;
         if (too_long)
             rc = list_add(l, "", 0, KS_ENT_BAD, lineno);

@@ -316,3 +316,31 @@ const char *ks_instream_path(const ks_instream *s) { return s->path ? s->path : 
 uint64_t ks_instream_bytes_in(const ks_instream *s) { return s->bytes_in; }
 uint64_t ks_instream_bytes_out(const ks_instream *s) { return s->bytes_out; }
 int ks_instream_is_gzip(const ks_instream *s) { return s->gzip; }
+
+ks_status ks_instream_read_line(ks_instream *s, size_t max, ks_buf *line, int *too_long)
+{
+    int any = 0;
+    ks_buf_clear(line);
+    *too_long = 0;
+    for (;;) {
+        const char *p, *nl;
+        size_t n, k;
+        ks_status rc = ks_instream_fill(s, 1, &p, &n);
+        if (rc == KS_DONE)
+            return any ? KS_OK : KS_DONE;
+        if (rc != KS_OK)
+            return rc;
+        any = 1;
+        nl = memchr(p, '\n', n);
+        k = nl ? (size_t)(nl - p) : n;
+        if (*too_long || line->len + k > max) {
+            *too_long = 1;
+            ks_buf_clear(line);
+        } else if ((rc = ks_buf_append(line, p, k)) != KS_OK) {
+            return rc;
+        }
+        ks_instream_consume(s, nl ? k + 1 : k);
+        if (nl)
+            return KS_OK;
+    }
+}

@@ -21,33 +21,9 @@ static int is_blank(char c) { return c == ' ' || c == '\t' || c == '\r'; }
 ks_status ks_libsvm_read_line(ks_instream *in, size_t max, ks_buf *line, long *lineno,
                               int *too_long)
 {
-    int any = 0;
-    ks_buf_clear(line);
-    *too_long = 0;
-    for (;;) {
-        const char *p, *nl;
-        size_t n, k;
-        ks_status rc = ks_instream_fill(in, 1, &p, &n);
-        if (rc == KS_DONE) {
-            if (any)
-                (*lineno)++;
-            return any ? KS_OK : KS_DONE;
-        }
-        if (rc != KS_OK)
-            return rc;
-        any = 1;
-        nl = memchr(p, '\n', n);
-        k = nl ? (size_t)(nl - p) : n;
-        if (*too_long || line->len + k > max) {
-            *too_long = 1;
-            ks_buf_clear(line);
-        } else if ((rc = ks_buf_append(line, p, k)) != KS_OK) {
-            return rc;
-        }
-        ks_instream_consume(in, nl ? k + 1 : k);
-        if (nl)
-            break;
-    }
+    ks_status rc = ks_instream_read_line(in, max, line, too_long);
+    if (rc != KS_OK)
+        return rc;
     (*lineno)++;
     if (line->len && line->data[line->len - 1] == '\r')
         line->data[--line->len] = '\0';

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "buf.h"
 #include "status.h"
 
 typedef struct ks_instream ks_instream;
@@ -58,6 +59,12 @@ ks_status ks_instream_fill(ks_instream *s, size_t want, const char **p /* OUT */
 
 /* Drops n (<= the *n of the last fill) bytes from the front. */
 void ks_instream_consume(ks_instream *s, size_t n);
+
+/* Reads one line, without its '\n', into line (cleared first; NUL-terminated).
+ * A line longer than max sets *too_long, is read to its end and leaves line
+ * empty. KS_OK, KS_DONE at end of stream (no line), or the stream's error. */
+ks_status ks_instream_read_line(ks_instream *s, size_t max, ks_buf *line,
+                                int *too_long /* OUT */);
 
 /* Copies up to n bytes to dst; *got < n only at end of file. */
 ks_status ks_instream_read(ks_instream *s, void *dst, size_t n,
