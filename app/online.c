@@ -6,7 +6,9 @@
  * its area (ROCA) and (1-ROCA)%, the figure the spam track ranked filters
  * by, with a 95 % confidence interval: Hanley & McNeil's (1982) standard
  * error of the area, turned into an interval on the logit scale (as the
- * track's tools did) so that it stays inside [0, 1].
+ * track's tools did) so that it stays inside [0, 1]. The per-message
+ * scores, in the order scored, go to online_predictions.csv, so that other
+ * filters can be compared with the same evaluation code (bench/accuracy.sh).
  */
 #include <math.h>
 #include <stdio.h>
@@ -79,8 +81,30 @@ static ks_status write_roc(const ks_metrics *met, ks_json *j)
     return KS_OK;
 }
 
+/* RFC 4180 field: quoted when it holds a comma, quote or line break (as in
+ * spam-validate's predictions.csv). */
+static ks_status csv_field(ks_buf *b, const char *s)
+{
+    ks_status st = KS_OK;
+    if (!strpbrk(s, ",\"\r\n"))
+        return ks_buf_append(b, s, strlen(s));
+    st = ks_buf_putc(b, '"');
+    for (; *s && st == KS_OK; s++)
+        st = *s == '"' ? ks_buf_append(b, "\"\"", 2) : ks_buf_putc(b, *s);
+    return st == KS_OK ? ks_buf_putc(b, '"') : st;
+}
+
+/* One online_predictions.csv row: the score with 17 significant digits, so
+ * that the ROC area computed from the file is online.json's roca. */
+static ks_status prediction_row(ks_buf *b, const char *id, int label, double p, double threshold)
+{
+    ks_status st = csv_field(b, id);
+    return st == KS_OK ? ks_buf_printf(b, ",%d,%.17g,%d\n", label, p, p >= threshold) : st;
+}
+
 static ks_status write_online(const ks_app_opts *o, const ks_metrics *met,
-                              const ks_metrics_summary *s, const ks_dataset *ds)
+                              const ks_metrics_summary *s, const ks_dataset *ds,
+                              const ks_buf *pred)
 {
     ks_buf b = {0};
     ks_json j;
@@ -104,11 +128,13 @@ static ks_status write_online(const ks_app_opts *o, const ks_metrics *met,
         return st;
     }
     ks_json_end(&j);
+    /* online.json last: it is the commit point */
     if ((st = ks_json_status(&j)) == KS_OK && (st = ks_buf_putc(&b, '\n')) == KS_OK &&
-        (st = ks_ensure_dir(o->save_to)) == KS_OK)
+        (st = ks_ensure_dir(o->save_to)) == KS_OK &&
+        (st = ks_write_atomic_in(o->save_to, "online_predictions.csv", pred->data, pred->len)) == KS_OK)
         st = ks_write_atomic_in(o->save_to, "online.json", b.data, b.len);
     if (st == KS_OK)
-        ks_log(KS_LOG_INFO, "online: (1-ROCA) %.4f%% [95%% CI %.4f, %.4f], accuracy %.4f over %llu messages; wrote %s/online.json",
+        ks_log(KS_LOG_INFO, "online: (1-ROCA) %.4f%% [95%% CI %.4f, %.4f], accuracy %.4f over %llu messages; wrote %s/online.json, online_predictions.csv",
                100 * (1 - s->auc), 100 * (1 - hi), 100 * (1 - lo), s->accuracy,
                (unsigned long long)s->n, o->save_to);
     ks_buf_free(&b);
@@ -116,7 +142,7 @@ static ks_status write_online(const ks_app_opts *o, const ks_metrics *met,
 }
 
 static ks_status online(const ks_app_opts *o, ks_dataset **ds, ks_model **m,
-                        ks_extractor **ex, ks_metrics **met, ks_fvec *x)
+                        ks_extractor **ex, ks_metrics **met, ks_fvec *x, ks_buf *pred)
 {
     ks_app_skips sk = {0};
     ks_metrics_summary s;
@@ -129,7 +155,8 @@ static ks_status online(const ks_app_opts *o, ks_dataset **ds, ks_model **m,
         (st = ks_model_new(m, &o->feat, &o->train)) != KS_OK ||
         (st = ks_extractor_new(ex, &o->feat)) != KS_OK ||
         (st = ks_metrics_new(met)) != KS_OK ||
-        (st = ks_dataset_rewind(*ds, 0)) != KS_OK)
+        (st = ks_dataset_rewind(*ds, 0)) != KS_OK ||
+        (st = ks_buf_append(pred, "id,label,score,predicted\n", 25)) != KS_OK)
         return st;
     ks_extractor_set_limits(*ex, &o->mail);
     ks_progress_start(&pr, "online", ks_dataset_stats_get(*ds)->messages);
@@ -138,7 +165,9 @@ static ks_status online(const ks_app_opts *o, ks_dataset **ds, ks_model **m,
             return st;
         if (skipped)
             continue;
-        if ((st = ks_metrics_add(*met, msg.label, ks_model_predict(*m, x))) != KS_OK)
+        double p = ks_model_predict(*m, x);
+        if ((st = ks_metrics_add(*met, msg.label, p)) != KS_OK ||
+            (st = prediction_row(pred, msg.id, msg.label, p, ks_model_threshold(*m))) != KS_OK)
             return st;
         ks_model_learn(*m, x, msg.label, 1.0);
         ks_progress_tick(&pr, ks_dataset_stats_get(*ds)->messages, ks_dataset_stats_get(*ds)->bytes);
@@ -146,7 +175,7 @@ static ks_status online(const ks_app_opts *o, ks_dataset **ds, ks_model **m,
     if (st != KS_DONE || (st = ks_app_check_skips(o, *ds, &sk)) != KS_OK ||
         (st = ks_metrics_compute(*met, ks_model_threshold(*m), &s)) != KS_OK)
         return st;
-    return write_online(o, *met, &s, *ds);
+    return write_online(o, *met, &s, *ds, pred);
 }
 
 int ks_app_online(const ks_app_opts *o)
@@ -156,10 +185,12 @@ int ks_app_online(const ks_app_opts *o)
     ks_extractor *ex = NULL;
     ks_metrics *met = NULL;
     ks_fvec x = {0};
-    ks_status st = online(o, &ds, &m, &ex, &met, &x);
+    ks_buf pred = {0};
+    ks_status st = online(o, &ds, &m, &ex, &met, &x, &pred);
     if (st != KS_OK)
         ks_log(KS_LOG_ERROR, "%s (no online.json written)", ks_error_detail());
     ks_fvec_free(&x);
+    ks_buf_free(&pred);
     ks_metrics_free(met);
     ks_extractor_free(ex);
     ks_model_free(m);

@@ -15,5 +15,14 @@ check "area under the ROC points is roca" json "$oj" '"" if abs(sum((b[0]-a[0])*
 # online is worse than batch training with passes (each message is scored unseen)
 check "online accuracy is lower than after 5 passes would allow, but sane (> 0.9)" ge "$(json "$oj" 'm["accuracy"]')" 0.9
 check "log states the interval" stderr_has "95% CI"
+# online_predictions.csv: every message's score in the order scored; the
+# evaluation bench/accuracy.sh uses for all filters gives online.json's area
+op="$o/online_predictions.csv"
+check "online_predictions.csv: header and 3308 rows" test "$(head -1 "$op") $(($(wc -l < "$op") - 1))" = "id,label,score,predicted 3308"
+check "rows in dataset order (ids of the CSV, first row first)" test "$(sed -n 2p "$op" | cut -d, -f1)" = "$(python3 -c "import csv,sys; print(next(csv.DictReader(open(sys.argv[1])))['Unnamed: 0'])" "$data/initial/train_data.csv")"
+expect_exit 0 "bench/accuracy_eval.py reads it" python3 "$top/bench/accuracy_eval.py" --json "$work/ev.json" "o=$op"
+check "its AUC is online.json's roca" python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['o']['auc']; b=json.load(open(sys.argv[2]))['roca']; sys.exit(0 if abs(a-b) < 1e-12 else 1)" "$work/ev.json" "$oj"
+check "its recall at 0.1% FPR is online.json's" python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['o']['spam_recall_at_fpr']; b=json.load(open(sys.argv[2]))['spam_recall_at_fpr']; sys.exit(0 if abs(a['0.001']-b['0.001']) < 1e-12 and abs(a['0.01']-b['0.01']) < 1e-12 else 1)" "$work/ev.json" "$oj"
+check "its accuracy is online.json's" python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['o']['accuracy']; b=json.load(open(sys.argv[2]))['accuracy']; sys.exit(0 if abs(a-b) < 1e-9 else 1)" "$work/ev.json" "$oj"
 expect_exit 2 "--online is a spam-train flag only" "$bin/spam-validate" --online
 finish
