@@ -79,6 +79,7 @@ static void fill(ks_prefetch *p, slot *s)
     s->info.kind = m.kind;
     s->info.line = m.line;
     s->info.len = m.len;
+    s->info.source = ks_dataset_source(p->ds);
     s->info.messages = ds->messages;
     s->info.bytes = ds->bytes;
     if (set_str(&s->id, m.id) || set_str(&s->file, m.file)) {

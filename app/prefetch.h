@@ -39,6 +39,8 @@ typedef struct {
     const char *file;       /* file it came from; valid until the next call */
     long line;              /* line in file where it starts, or 0 */
     size_t len;             /* message bytes */
+    size_t source;          /* list index of its data file
+                               (ks_dataset_source) */
     uint64_t messages;      /* dataset stats messages after this one */
     uint64_t bytes;         /* dataset stats bytes after this one */
     ks_status extract_st;   /* ks_extract()'s status: KS_OK, or a failure

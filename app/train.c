@@ -5,6 +5,12 @@
  * slot and the vector it displaces is learned from. Memory is the buffer
  * plus the model, whatever the dataset's size.
  *
+ * Only the first pass reads and extracts the dataset; it keeps every
+ * message's encoded vector in the pass cache (vcache.h, a temporary file),
+ * and the later passes replay the cache in the order re-reading would
+ * give, so the result is the same, bit for bit, either way. Without a
+ * cache (no temporary file could be written) every pass re-reads.
+ *
  * Class-mix shift: the example's incremental set is 50 % spam against 15 %
  * in the initial set; learning it as is drags the bias toward spam and
  * flags ham. With --balance prior (default) the examples of a later set are
@@ -18,6 +24,7 @@
 #include "app.h"
 #include "prefetch.h"
 #include "progress.h"
+#include "vcache.h"
 #include "skip.h"
 #include "train_svm.h"
 #include "ks/alloc.h"
@@ -55,7 +62,10 @@ typedef struct {
     int offer;           /* this pass offers messages to the reservoir */
     ks_fvec scratch;     /* a message's vector before it takes a slot */
     ks_fvec work;        /* a slot's vector decoded for learning */
-    ks_fvec rep;         /* a reservoir example decoded for the buffer */
+    ks_buf enc;          /* a new message's vector, encoded */
+    ks_vcache *cache;    /* the first pass's vectors for the others, or NULL */
+    int fill;            /* this pass fills the cache */
+    size_t *order;       /* a cached pass's order of data files */
     ks_prefetch *pf;     /* reading and extraction ahead of the learner */
     ks_status err;       /* first failure while learning (decode) */
     ks_app_skips skips;  /* messages the extractor refused, this pass */
@@ -86,13 +96,28 @@ static void learn_slot(trainer *t, size_t i)
 }
 
 /* Stores x in slot i, in compact form. */
-static ks_status store_slot(trainer *t, size_t i, const ks_fvec *x, int label, double w)
+static ks_status store_slot(trainer *t, size_t i, const void *enc, size_t len, int label,
+                            double w)
 {
     shuffle_buf *b = &t->sb;
-    ks_buf_clear(&b->vec[i]);
+    ks_buf *v = &b->vec[i];
     b->label[i] = label;
     b->weight[i] = w;
-    return ks_fvec_encode(x, &b->vec[i]);
+    /* about its size: a slot's memory follows what it holds, not the
+     * largest vector it ever held (peak memory stays flat in long runs) */
+    if (v->cap < len + 1 || v->cap > 2 * len + 256) {
+        char *d = ks_realloc(v->data, len + 1);
+        if (!d) {
+            ks_buf_clear(v);
+            return ks_fail(KS_ERR_NOMEM, "out of memory for the shuffle buffer");
+        }
+        v->data = d;
+        v->cap = len + 1;
+    }
+    memcpy(v->data, enc, len);
+    v->data[len] = '\0';
+    v->len = len;
+    return KS_OK;
 }
 
 /* A slot for the next vector: a free one, or once the buffer is full a
@@ -108,14 +133,40 @@ static size_t take_slot(trainer *t)
     return slot;
 }
 
-/* Puts the vector of a new message (in t->scratch) into the buffer. */
-static ks_status push_scratch(trainer *t, int label)
+/* A cache that fails is dropped: the later passes re-read the dataset,
+ * with the same result. */
+static void cache_check(trainer *t, ks_status st)
+{
+    if (st == KS_OK)
+        return;
+    ks_log(KS_LOG_INFO, "%s; the passes after the first read the dataset again",
+           ks_error_detail());
+    ks_vcache_free(t->cache);
+    t->cache = NULL;
+}
+
+/* Puts a new message's encoded vector into the buffer, and offers it to
+ * the reservoir in the last pass. */
+static ks_status push_encoded(trainer *t, const void *enc, size_t len, int label)
 {
     size_t slot = take_slot(t);
-    ks_status st = store_slot(t, slot, &t->scratch, label, t->weight[label]);
+    ks_status st = store_slot(t, slot, enc, len, label, t->weight[label]);
     if (st == KS_OK && t->offer)
-        st = ks_model_replay_offer(t->m, &t->scratch, label);
+        st = ks_model_replay_offer_encoded(t->m, enc, len, label);
     return st;
+}
+
+/* Puts the vector of a new message (in t->scratch) into the buffer and,
+ * in the first pass, into the cache. */
+static ks_status push_scratch(trainer *t, int label, size_t source)
+{
+    ks_status st;
+    ks_buf_clear(&t->enc);
+    if ((st = ks_fvec_encode(&t->scratch, &t->enc)) != KS_OK)
+        return st;
+    if (t->fill && t->cache)
+        cache_check(t, ks_vcache_add(t->cache, source, label, t->enc.data, t->enc.len));
+    return push_encoded(t, t->enc.data, t->enc.len, label);
 }
 
 /* Copies reservoir example i into the buffer (weight 1: it stands for
@@ -124,10 +175,10 @@ static ks_status push_replay(trainer *t, size_t i)
 {
     size_t slot = take_slot(t);
     int label;
-    ks_status st = ks_model_replay_get(t->m, i, &t->rep, &label);
-    if (st != KS_OK)
-        return st;
-    return store_slot(t, slot, &t->rep, label, 1.0);
+    const unsigned char *enc;
+    size_t len;
+    ks_model_replay_encoded(t->m, i, &enc, &len, &label);
+    return store_slot(t, slot, enc, len, label, 1.0);
 }
 
 /* Rehearses reservoir examples so that, after `done` of `total` new
@@ -203,26 +254,73 @@ static ks_status take_message(trainer *t, const ks_prefetch_info *in, uint64_t t
     ks_status st;
     if (in->extract_st == KS_ERR_LIMIT) {
         ks_app_skip_limit(&t->skips, in->label, in->file, in->line, in->detail);
+        if (t->fill && t->cache)
+            cache_check(t, ks_vcache_add_skip(t->cache, in->source, in->label, in->file,
+                                              in->line, in->detail));
         return KS_OK;
     }
     if (in->extract_st != KS_OK)
         return ks_fail(in->extract_st, "%s", in->detail);
     if ((st = replay_upto(t, in->messages - 1, total)) != KS_OK)
         return st;
-    return push_scratch(t, in->label);
+    return push_scratch(t, in->label, in->source);
+}
+
+/* A pass over the dataset: read, extracted ahead by the prefetcher (and
+ * kept in the cache when this pass fills it). KS_DONE at the end. */
+static ks_status read_pass(trainer *t, ks_dataset *ds, uint64_t seed, uint64_t total,
+                           ks_progress *pr)
+{
+    ks_prefetch_info in;
+    ks_status st;
+    if ((st = ks_dataset_rewind(ds, seed ? seed : 1)) != KS_OK ||
+        (st = ks_prefetch_start(t->pf, ds, t->ex)) != KS_OK)
+        return st;
+    while ((st = ks_prefetch_next(t->pf, &t->scratch, &in)) == KS_OK) {
+        if ((st = take_message(t, &in, total)) != KS_OK)
+            break;
+        ks_progress_tick(pr, in.messages, in.bytes);
+    }
+    ks_prefetch_stop(t->pf);   /* ds and ex are ours again */
+    if (t->fill && t->cache && st == KS_DONE)
+        cache_check(t, ks_vcache_seal(t->cache));
+    return st;
+}
+
+/* A pass replayed from the cache, in the order ks_dataset_rewind(ds, seed)
+ * would read: the same messages as read_pass, in the same order. ds is not
+ * read, so its stats stay those of the first pass, which are this pass's. */
+static ks_status cached_pass(trainer *t, ks_dataset *ds, uint64_t seed, uint64_t total,
+                             ks_progress *pr)
+{
+    uint64_t k = 0, size = ks_vcache_size(t->cache);
+    double bytes = (double)ks_dataset_size(ds);
+    ks_vcache_rec r;
+    ks_status st;
+    ks_dataset_order(ds, seed ? seed : 1, t->order);
+    ks_vcache_rewind(t->cache, t->order);
+    while ((st = ks_vcache_next(t->cache, &r)) == KS_OK) {
+        k++;   /* as the dataset's message count */
+        if (r.skipped) {
+            ks_app_skip_limit(&t->skips, r.label, r.file, r.line, r.detail);
+        } else if ((st = replay_upto(t, k - 1, total)) != KS_OK ||
+                   (st = push_encoded(t, r.vec, r.len, r.label)) != KS_OK) {
+            break;
+        }
+        ks_progress_tick(pr, k, size ? (uint64_t)(bytes * (double)ks_vcache_pos(t->cache) /
+                                                  (double)size) : 0);
+    }
+    return st;
 }
 
 static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned passes)
 {
     uint64_t seed = t->seed * 0x9e3779b97f4a7c15ull + pass;
     uint64_t total = ks_dataset_stats_get(ds)->messages;   /* from the counting pass */
-    ks_prefetch_info in;
     ks_progress pr;
     ks_status st;
     char what[64];
 
-    if ((st = ks_dataset_rewind(ds, seed ? seed : 1)) != KS_OK)
-        return st;
     t->sb.rng = seed;
     t->loss = t->wsum = 0;
     t->learned = 0;
@@ -232,14 +330,9 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
     snprintf(what, sizeof what, "pass %u/%u", pass, passes);
     ks_progress_start(&pr, what, total);
     ks_progress_set_bytes(&pr, ks_dataset_size(ds));
-    if ((st = ks_prefetch_start(t->pf, ds, t->ex)) != KS_OK)
-        return st;
-    while ((st = ks_prefetch_next(t->pf, &t->scratch, &in)) == KS_OK) {
-        if ((st = take_message(t, &in, total)) != KS_OK)
-            break;
-        ks_progress_tick(&pr, in.messages, in.bytes);
-    }
-    ks_prefetch_stop(t->pf);   /* ds and ex are ours again */
+    t->fill = pass == 1;
+    st = pass > 1 && t->cache ? cached_pass(t, ds, seed, total, &pr)
+                              : read_pass(t, ds, seed, total, &pr);
     if (st == KS_DONE && t->err != KS_OK)
         st = t->err;
     if (st != KS_DONE || (st = replay_upto(t, total, total)) != KS_OK ||
@@ -339,6 +432,23 @@ static ks_status record_and_save(const ks_app_opts *o, trainer *t, ks_dataset *d
     return ks_model_save(t->m, o->save_to);
 }
 
+/* The pass cache, when there are passes after the first; without a
+ * temporary file every pass reads the dataset. */
+static ks_status cache_open(trainer *t, ks_dataset *ds, unsigned passes)
+{
+    size_t files = ks_dataset_files(ds);
+    ks_status st;
+    if (passes < 2)
+        return KS_OK;
+    if (!(t->order = ks_malloc((files ? files : 1) * sizeof *t->order)))
+        return ks_fail(KS_ERR_NOMEM, "out of memory for the file order");
+    if ((st = ks_vcache_new(&t->cache, files)) == KS_ERR_NOMEM)
+        return st;
+    if (st != KS_OK)
+        ks_log(KS_LOG_INFO, "%s; every pass reads the dataset", ks_error_detail());
+    return KS_OK;
+}
+
 static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
 {
     ks_status st;
@@ -361,9 +471,13 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     if (t->nreplay)
         ks_log(KS_LOG_INFO, "rehearsing %zu examples of earlier training each pass", t->nreplay);
     class_weights(t, ks_dataset_stats_get(*ds));
+    if ((st = cache_open(t, *ds, passes)) != KS_OK)
+        return st;
     for (unsigned p = 1; p <= passes; p++)
         if ((st = run_pass(t, *ds, p, passes)) != KS_OK)
             return st;
+    ks_vcache_free(t->cache);
+    t->cache = NULL;
     if ((st = record_and_save(o, t, *ds, passes)) != KS_OK)
         return st;
     ks_log(KS_LOG_INFO, "wrote %s/model.bin (checksum %08x, %llu non-zero weights of %u, threshold %.3f)",
@@ -391,7 +505,9 @@ int ks_app_train(const ks_app_opts *o)
     shuffle_free(&t.sb);
     ks_fvec_free(&t.scratch);
     ks_fvec_free(&t.work);
-    ks_fvec_free(&t.rep);
+    ks_buf_free(&t.enc);
+    ks_vcache_free(t.cache);
+    ks_free(t.order);
     ks_free(t.perm);
     ks_extractor_free(t.ex);
     ks_model_free(t.m);

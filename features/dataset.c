@@ -220,7 +220,6 @@ static uint64_t splitmix64(uint64_t *s)
 
 ks_status ks_dataset_rewind(ks_dataset *ds, uint64_t seed)
 {
-    size_t i;
     ks_format f;
     if (!ds)
         return ks_fail(KS_ERR_USAGE, "ks_dataset_rewind: NULL dataset");
@@ -231,16 +230,29 @@ ks_status ks_dataset_rewind(ks_dataset *ds, uint64_t seed)
     ds->bytes_done = 0;
     ds->failed = KS_OK;
     ds->pos = 0;
+    ks_dataset_order(ds, seed, ds->order);
+    return KS_OK;
+}
+
+void ks_dataset_order(const ks_dataset *ds, uint64_t seed, size_t *order)
+{
+    size_t i;
     for (i = 0; i < ds->list.n; i++)
-        ds->order[i] = i;
+        order[i] = i;
     for (i = ds->list.n; seed && i > 1; i--) {
         /* j uniform in [0, i) by a 64x64->128 multiply (no modulo bias) */
         size_t j = (size_t)(((unsigned __int128)splitmix64(&seed) * i) >> 64);
-        size_t t = ds->order[i - 1];
-        ds->order[i - 1] = ds->order[j];
-        ds->order[j] = t;
+        size_t t = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = t;
     }
-    return KS_OK;
+}
+
+size_t ks_dataset_files(const ks_dataset *ds) { return ds ? ds->list.n : 0; }
+
+size_t ks_dataset_source(const ks_dataset *ds)
+{
+    return ds && ds->pos ? ds->order[ds->pos - 1] : 0;
 }
 
 const ks_dataset_stats *ks_dataset_stats_get(const ks_dataset *ds)

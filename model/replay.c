@@ -46,31 +46,47 @@ ks_status ks_model_replay_put(ks_model *m, uint32_t i, unsigned char *data, size
     return KS_OK;
 }
 
-static ks_status store(ks_model *m, uint32_t i, const ks_fvec *x, int label)
-{
-    ks_buf b = {0};
-    ks_status st = ks_fvec_encode(x, &b);
-    if (st != KS_OK) {
-        ks_buf_free(&b);
-        return st;
-    }
-    return ks_model_replay_put(m, i, (unsigned char *)b.data, b.len, label);
-}
-
-ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, int label)
+/* The slot the next offered example goes to (Algorithm R), or -1 when it
+ * is not kept. Advances the count and the generator. */
+static int64_t offer_slot(ks_model *m)
 {
     uint64_t j;
     if (!m->tc.replay)
-        return KS_OK;
+        return -1;
     if (!m->replay_seen && !m->replay_rng)
         m->replay_rng = m->tc.seed ^ 0x7265706c6179ull;   /* "replay" */
     m->replay_seen++;
     if (m->nreplay < m->tc.replay)
-        return store(m, m->nreplay, x, label);
+        return m->nreplay;
     j = splitmix64(&m->replay_rng) % m->replay_seen;
-    if (j >= m->tc.replay)
+    return j < m->tc.replay ? (int64_t)j : -1;
+}
+
+ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, int label)
+{
+    ks_buf b = {0};
+    ks_status st;
+    int64_t i = offer_slot(m);
+    if (i < 0)
         return KS_OK;
-    return store(m, (uint32_t)j, x, label);
+    if ((st = ks_fvec_encode(x, &b)) != KS_OK) {
+        ks_buf_free(&b);
+        return st;
+    }
+    return ks_model_replay_put(m, (uint32_t)i, (unsigned char *)b.data, b.len, label);
+}
+
+ks_status ks_model_replay_offer_encoded(ks_model *m, const void *data, size_t len, int label)
+{
+    unsigned char *copy;
+    int64_t i = offer_slot(m);
+    if (i < 0)
+        return KS_OK;
+    if (!(copy = ks_malloc(len ? len : 1)))   /* exactly its size */
+        return ks_fail(KS_ERR_NOMEM, "out of memory for the replay reservoir");
+    if (len)
+        memcpy(copy, data, len);
+    return ks_model_replay_put(m, (uint32_t)i, copy, len, label);
 }
 
 size_t ks_model_replay_count(const ks_model *m) { return m->nreplay; }
@@ -82,4 +98,12 @@ ks_status ks_model_replay_get(const ks_model *m, size_t i, ks_fvec *out, int *la
     if (st == KS_ERR_FORMAT)   /* checked on load: cannot happen */
         return ks_fail(KS_ERR_MODEL, "replay example %zu does not decode", i);
     return st;
+}
+
+void ks_model_replay_encoded(const ks_model *m, size_t i, const unsigned char **data,
+                             size_t *len, int *label)
+{
+    *data = m->replay[i].data;
+    *len = m->replay[i].len;
+    *label = m->replay[i].label;
 }

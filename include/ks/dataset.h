@@ -135,6 +135,18 @@ ks_status ks_dataset_rewind(ks_dataset *ds, uint64_t seed);
 
 const ks_dataset_stats *ks_dataset_stats_get(const ks_dataset *ds);
 
+/* Entries in the dataset's file list (data files; TREC: index lines):
+ * what a pass walks and ks_dataset_rewind shuffles. */
+size_t ks_dataset_files(const ks_dataset *ds);
+/* The list index (0 .. files-1, in sorted order) of the file the message
+ * last returned by ks_dataset_next came from. */
+size_t ks_dataset_source(const ks_dataset *ds);
+/* Fills order[0 .. files) with the list indices in the order a pass after
+ * ks_dataset_rewind(ds, seed) reads them (the pass is not touched). With
+ * ks_dataset_source, a caller that kept each file's records of one pass
+ * can replay any later pass in exactly the dataset's order. */
+void ks_dataset_order(const ks_dataset *ds, uint64_t seed, size_t *order /* OUT */);
+
 /* Total size in bytes of the dataset's data files (as stored). */
 uint64_t ks_dataset_size(const ks_dataset *ds);
 

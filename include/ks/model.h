@@ -126,6 +126,14 @@ size_t ks_model_replay_count(const ks_model *m);
  * reused). */
 ks_status ks_model_replay_get(const ks_model *m, size_t i,
                               ks_fvec *out /* OUT */, int *label /* OUT */);
+/* The same for a vector already in ks_fvec_encode form (what the
+ * training loop keeps): offer a copy of data[0 .. len), or read kept
+ * example i's bytes (owned by the model, valid until the next offer). */
+ks_status ks_model_replay_offer_encoded(ks_model *m, const void *data,
+                                        size_t len, int label);
+void ks_model_replay_encoded(const ks_model *m, size_t i,
+                             const unsigned char **data /* OUT */,
+                             size_t *len /* OUT */, int *label /* OUT */);
 
 /* Writes dir/model.bin and dir/model.json atomically; dir must exist.
  * The file records ks_model_checksum(m) as its parent (0 for a fresh model,
