@@ -38,7 +38,12 @@ typedef struct {
                                      --algo (train.algo) */
     ks_svm_config svm;            /* --svm-c, --svm-kernel, --svm-gamma, --svm-cap */
     unsigned train_set;           /* bits: which train flags were given */
-    double threshold;             /* --threshold, NaN = the model's */
+    double threshold;             /* --threshold: validate: override, NaN =
+                                     the model's; train/update: a fixed
+                                     threshold to store, NaN = chosen */
+    double target_fpr;            /* --target-fpr (train/update), NaN = none */
+    int scores;                   /* --calibration: KS_SCORES_*, -1 = the
+                                     default (cross-fit; update: the model's) */
     double max_bad_fraction;      /* --max-bad-fraction */
     unsigned shuffle_buffer;      /* --shuffle-buffer, messages */
     int verbosity;                /* 0 quiet, 1 normal, 2 verbose */

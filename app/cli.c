@@ -110,7 +110,17 @@ static void usage(const ks_app_opts *o, FILE *f)
             "  --seed S              shuffle seed (default 1)\n"
             "  --balance MODE        none, prior (default: later datasets are\n"
             "                        weighted to the class mix of the first), equal\n"
-            "  --shuffle-buffer N    messages mixed in memory (default 1024)\n");
+            "  --shuffle-buffer N    messages mixed in memory (default 1024)\n"
+            "  --target-fpr X        store the lowest threshold whose false-positive\n"
+            "                        rate on out-of-sample training scores is <= X\n"
+            "                        (0 < X < 1; default: the threshold of the highest\n"
+            "                        accuracy there; update: the model's rule)\n"
+            "  --threshold P         store the fixed threshold P instead (0..1)\n"
+            "  --calibration M       out-of-sample scores for the probability fit\n"
+            "                        and the threshold: crossfit (default; 5 fold\n"
+            "                        models), progressive (first-pass scores) or off\n"
+            "                        (sigmoid of the margin, threshold kept/0.5);\n"
+            "                        update: the model's. lr family only\n");
     else
         fprintf(f, "  --threshold P         spam when probability >= P (default: the model's)\n");
     fprintf(f,
@@ -177,13 +187,13 @@ enum { O_DATASET = 256, O_MODEL, O_SAVE, O_FORMAT, O_BAD, O_MAXMSG, O_BITS,
        O_FEATURES, O_WEIGHTING, O_PASSES, O_ALPHA, O_L1, O_L2, O_SEED,
        O_BALANCE, O_SHUFFLE, O_THRESHOLD, O_REPLAY,
        O_MIMEDEPTH, O_MIMEPARTS, O_GZRATIO, O_NGRAM, O_NGRAM_BYTES, O_ONLINE, O_THREADS,
-       O_ALGO, O_SVM_C, O_SVM_CAP, O_SVM_KERNEL, O_SVM_GAMMA };
+       O_ALGO, O_SVM_C, O_SVM_CAP, O_SVM_KERNEL, O_SVM_GAMMA, O_TARGET_FPR, O_CALIBRATION };
 
 /* Which modes accept a flag: bit 0 train, bit 1 update, bit 2 validate. */
 static const struct { int id; unsigned modes; } flag_modes[] = {
     {O_MODEL, 6}, {O_BITS, 1}, {O_FEATURES, 1}, {O_WEIGHTING, 1},
     {O_PASSES, 3}, {O_ALPHA, 1}, {O_L1, 1}, {O_L2, 1}, {O_SEED, 3},
-    {O_BALANCE, 3}, {O_SHUFFLE, 3}, {O_THRESHOLD, 4}, {O_REPLAY, 1}, {O_NGRAM, 1},
+    {O_BALANCE, 3}, {O_SHUFFLE, 3}, {O_THRESHOLD, 7}, {O_TARGET_FPR, 3}, {O_CALIBRATION, 3}, {O_REPLAY, 1}, {O_NGRAM, 1},
     {O_NGRAM_BYTES, 1}, {O_ONLINE, 1}, {O_ALGO, 1}, {O_SVM_C, 1}, {O_SVM_CAP, 1},
     {O_SVM_KERNEL, 1}, {O_SVM_GAMMA, 1}};
 
@@ -209,6 +219,8 @@ static void defaults(ks_app_opts *o, ks_app_mode mode)
     ks_train_config_default(&o->train);
     ks_svm_config_default(&o->svm);
     o->threshold = NAN;
+    o->target_fpr = NAN;
+    o->scores = -1;
     o->max_bad_fraction = 0.1;
     o->shuffle_buffer = 1024;
     o->verbosity = 1;
@@ -263,6 +275,15 @@ static int apply(ks_app_opts *o, int id, const char *v)
         if (parse_u64(v, 1u << 20, &u) || u < 1) return -1;
         o->shuffle_buffer = (unsigned)u; return 0;
     case O_THRESHOLD: return parse_double(v, 0, 1, &o->threshold);
+    case O_TARGET_FPR:
+        if (parse_double(v, 0, 1, &d) || d <= 0 || d >= 1) return -1;
+        o->target_fpr = d; return 0;
+    case O_CALIBRATION:
+        if (!strcmp(v, "crossfit")) o->scores = KS_SCORES_CROSSFIT;
+        else if (!strcmp(v, "progressive")) o->scores = KS_SCORES_PROGRESSIVE;
+        else if (!strcmp(v, "off")) o->scores = KS_SCORES_OFF;
+        else return -1;
+        return 0;
     case O_MIMEDEPTH:
         if (parse_u64(v, 256, &u) || u < 1) return -1;
         o->mail.max_depth = (unsigned)u; return 0;
@@ -322,6 +343,8 @@ static const struct option long_opts[] = {
     {"balance", required_argument, 0, O_BALANCE},
     {"shuffle-buffer", required_argument, 0, O_SHUFFLE},
     {"threshold", required_argument, 0, O_THRESHOLD},
+    {"target-fpr", required_argument, 0, O_TARGET_FPR},
+    {"calibration", required_argument, 0, O_CALIBRATION},
     {"max-mime-depth", required_argument, 0, O_MIMEDEPTH},
     {"max-mime-parts", required_argument, 0, O_MIMEPARTS},
     {"max-gzip-ratio", required_argument, 0, O_GZRATIO},
@@ -375,6 +398,22 @@ static int parse(ks_app_opts *o, int argc, char **argv)
     }
     if (o->online && o->train.algo == KS_ALGO_SVM) {   /* score-then-learn is FTRL's */
         fprintf(stderr, "%s: --online evaluates the lr family only, not --algo svm\n", o->prog);
+        return KS_EXIT_USAGE;
+    }
+    if (!isnan(o->target_fpr) && !isnan(o->threshold) && o->mode != KS_APP_VALIDATE) {
+        fprintf(stderr, "%s: --target-fpr and --threshold both set the stored threshold; "
+                "give one\n", o->prog);
+        return KS_EXIT_USAGE;
+    }
+    if (!isnan(o->target_fpr) && o->scores == KS_SCORES_OFF) {
+        fprintf(stderr, "%s: --target-fpr needs out-of-sample scores, not --calibration off\n",
+                o->prog);
+        return KS_EXIT_USAGE;
+    }
+    if (o->train.algo == KS_ALGO_SVM && (!isnan(o->target_fpr) || o->scores >= 0)) {
+        fprintf(stderr, "%s: --target-fpr and --calibration are for the lr family; an svm "
+                "model's probabilities are libsvm's Platt fit (threshold 0.5 or --threshold)\n",
+                o->prog);
         return KS_EXIT_USAGE;
     }
     {   /* --svm-* without --algo svm would be silently ignored */

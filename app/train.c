@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 #include "app.h"
+#include "oos.h"
 #include "prefetch.h"
 #include "progress.h"
 #include "vcache.h"
@@ -34,7 +35,7 @@
 
 typedef struct {
     ks_buf *vec;         /* slots: vectors in compact form (ks_fvec_encode) */
-    int *label;
+    int *label;          /* 0/1; | 2: a rehearsed (replay) example */
     double *weight;      /* example weight of each slot */
     size_t cap, n;       /* capacity, filled slots */
     uint64_t rng;        /* splitmix64 state */
@@ -69,6 +70,8 @@ typedef struct {
     ks_prefetch *pf;     /* reading and extraction ahead of the learner */
     ks_status err;       /* first failure while learning (decode) */
     ks_app_skips skips;  /* messages the extractor refused, this pass */
+    ks_oos *oos;         /* out-of-sample scores for calibration, or NULL */
+    unsigned pass, passes;   /* the pass running, of how many */
     double loss;         /* summed weighted log loss of the pass */
     double wsum;         /* summed weights of the pass */
     uint64_t learned;
@@ -81,10 +84,12 @@ static void learn(trainer *t, const ks_fvec *x, int label, double w)
     t->learned++;
 }
 
-/* Learns from the vector in slot i. */
+/* Learns from the vector in slot i (the calibration's fold models and
+ * scores first: oos.h). */
 static void learn_slot(trainer *t, size_t i)
 {
     shuffle_buf *b = &t->sb;
+    int label = b->label[i] & 1, replay = b->label[i] >> 1;
     ks_status st = ks_fvec_decode((const unsigned char *)b->vec[i].data, b->vec[i].len,
                                   1u << ks_model_features(t->m)->hash_bits, &t->work);
     if (st != KS_OK) {   /* only memory can fail: we encoded it ourselves */
@@ -92,7 +97,11 @@ static void learn_slot(trainer *t, size_t i)
             t->err = ks_fail(KS_ERR_NOMEM, "out of memory decoding a feature vector");
         return;
     }
-    learn(t, &t->work, b->label[i], b->weight[i]);
+    if (t->oos && (st = ks_oos_step(t->oos, t->m, &t->work, (const unsigned char *)b->vec[i].data,
+                                    b->vec[i].len, label, b->weight[i], replay, t->pass,
+                                    t->passes)) != KS_OK && t->err == KS_OK)
+        t->err = st;
+    learn(t, &t->work, label, b->weight[i]);
 }
 
 /* Stores x in slot i, in compact form. */
@@ -178,7 +187,7 @@ static ks_status push_replay(trainer *t, size_t i)
     const unsigned char *enc;
     size_t len;
     ks_model_replay_encoded(t->m, i, &enc, &len, &label);
-    return store_slot(t, slot, enc, len, label, 1.0);
+    return store_slot(t, slot, enc, len, label | 2, 1.0);   /* | 2: replay */
 }
 
 /* Rehearses reservoir examples so that, after `done` of `total` new
@@ -322,6 +331,8 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
     char what[64];
 
     t->sb.rng = seed;
+    t->pass = pass;
+    t->passes = passes;
     t->loss = t->wsum = 0;
     t->learned = 0;
     t->offer = pass == passes;   /* the reservoir sees each message once */
@@ -432,6 +443,29 @@ static ks_status record_and_save(const ks_app_opts *o, trainer *t, ks_dataset *d
     return ks_model_save(t->m, o->save_to);
 }
 
+/* The calibration settings of this session: flags first, else (update)
+ * the model's, else cross-fit scores and the highest-accuracy threshold. */
+static ks_status calibration_start(const ks_app_opts *o, trainer *t, double *target,
+                                   double *fixed)
+{
+    const ks_calibration *c = ks_model_calibration(t->m);
+    int update = o->mode == KS_APP_UPDATE;
+    uint32_t mode = o->scores >= 0 ? (uint32_t)o->scores
+                  : update ? c->scores : KS_SCORES_CROSSFIT;
+    *target = o->target_fpr;
+    *fixed = o->threshold;
+    if (update && isnan(*target) && isnan(*fixed)) {   /* the model's rule */
+        if (c->rule == KS_RULE_TARGET_FPR)
+            *target = c->target_fpr;
+        else if (c->rule == KS_RULE_FIXED)
+            *fixed = ks_model_threshold(t->m);
+    }
+    if (mode == KS_SCORES_OFF && !isnan(*target))
+        return ks_fail(KS_ERR_USAGE, "the model has no calibration scores (--calibration off); "
+                       "give --calibration crossfit or progressive with --target-fpr");
+    return ks_oos_new(&t->oos, t->m, mode);
+}
+
 /* The pass cache, when there are passes after the first; without a
  * temporary file every pass reads the dataset. */
 static ks_status cache_open(trainer *t, ks_dataset *ds, unsigned passes)
@@ -451,6 +485,7 @@ static ks_status cache_open(trainer *t, ks_dataset *ds, unsigned passes)
 
 static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
 {
+    double target, fixed;
     ks_status st;
     unsigned passes;
 
@@ -471,6 +506,8 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     if (t->nreplay)
         ks_log(KS_LOG_INFO, "rehearsing %zu examples of earlier training each pass", t->nreplay);
     class_weights(t, ks_dataset_stats_get(*ds));
+    if ((st = calibration_start(o, t, &target, &fixed)) != KS_OK)
+        return st;
     if ((st = cache_open(t, *ds, passes)) != KS_OK)
         return st;
     for (unsigned p = 1; p <= passes; p++)
@@ -478,6 +515,10 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
             return st;
     ks_vcache_free(t->cache);
     t->cache = NULL;
+    if ((st = ks_oos_finish(t->oos, t->m, target, fixed)) != KS_OK)
+        return st;
+    ks_oos_free(t->oos);   /* before saving: the fold models' memory */
+    t->oos = NULL;
     if ((st = record_and_save(o, t, *ds, passes)) != KS_OK)
         return st;
     ks_log(KS_LOG_INFO, "wrote %s/model.bin (checksum %08x, %llu non-zero weights of %u, threshold %.3f)",
@@ -509,6 +550,7 @@ int ks_app_train(const ks_app_opts *o)
     ks_vcache_free(t.cache);
     ks_free(t.order);
     ks_free(t.perm);
+    ks_oos_free(t.oos);
     ks_extractor_free(t.ex);
     ks_model_free(t.m);
     ks_dataset_free(ds);

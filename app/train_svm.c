@@ -7,6 +7,7 @@
  * model folder is the usual one: model.bin (settings, history, checksum;
  * algo = svm) beside svm.bin (svm_model.h).
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -125,6 +126,14 @@ static ks_status train(const ks_app_opts *o, svm_trainer *t)
     if ((st = ks_app_open_dataset(o, &t->ds)) != KS_OK || (st = make_models(o, t)) != KS_OK ||
         (st = ks_extractor_new(&t->ex, ks_model_features(t->m))) != KS_OK)
         return st;
+    /* svm probabilities are libsvm's own Platt fit on its 5-fold decision
+     * values; the threshold is 0.5 on them unless --threshold (the
+     * calibration fields of model.bin are the lr family's) */
+    if (!isnan(o->target_fpr) || o->scores >= 0)
+        return ks_fail(KS_ERR_USAGE, "--target-fpr and --calibration are for the lr family, "
+                       "not this svm model (its threshold: 0.5 or --threshold)");
+    if (!isnan(o->threshold))
+        ks_model_set_threshold(t->m, o->threshold);
     ks_extractor_set_limits(t->ex, &o->mail);
     if ((st = collect(o, t)) != KS_OK)
         return st;

@@ -29,6 +29,7 @@ typedef struct {
     ks_app_skips skips;   /* messages the extractor refused */
     ks_prefetch *pf;      /* reading and extraction ahead of scoring */
     ks_svm *svm;          /* the model's svm (svm family), else NULL */
+    double raw_ll, raw_brier;   /* lr: log loss and Brier of sigmoid(margin) */
 } validator;
 
 /* RFC 4180 field: quoted when it holds a comma, quote or line break. */
@@ -54,7 +55,16 @@ static ks_status score_one(validator *v, const ks_prefetch_info *in)
     }
     if (in->extract_st != KS_OK)
         return ks_fail(in->extract_st, "%s", in->detail);
-    p = ks_app_score(v->m, v->svm, &v->x);
+    if (v->svm) {
+        p = ks_app_score(v->m, v->svm, &v->x);
+    } else {   /* the calibrated p, and the plain sigmoid's for comparison */
+        double z = ks_model_margin(v->m, &v->x), y = in->label ? 1.0 : 0.0;
+        double r = 1.0 / (1.0 + exp(-fmin(fmax(z, -35.0), 35.0)));
+        p = ks_model_calibrate(v->m, z);
+        v->raw_brier += (r - y) * (r - y);
+        r = fmin(fmax(r, 1e-15), 1.0 - 1e-15);
+        v->raw_ll -= in->label ? log(r) : log1p(-r);
+    }
     if ((st = ks_metrics_add(v->met, in->label, p)) != KS_OK ||
         (st = csv_field(&v->pred, in->id)) != KS_OK)
         return st;
@@ -149,6 +159,32 @@ static void json_model(validator *v, ks_json *j)
     ks_json_end(j);
 }
 
+/* Where the threshold and the probabilities came from (docs/reference.md). */
+static void json_calibration(validator *v, ks_json *j, const ks_metrics_summary *s)
+{
+    static const char *const scores[] = {"none", "cross-fit", "progressive"};
+    static const char *const rule[] = {"fixed", "max-accuracy", "target-fpr"};
+    const ks_calibration *c = ks_model_calibration(v->m);
+    ks_json_key(j, "threshold_source");
+    ks_json_string(j, isnan(v->o->threshold) ? "model" : "--threshold");
+    ks_json_key(j, "model_threshold"); ks_json_double(j, ks_model_threshold(v->m));
+    ks_json_key(j, "model_threshold_rule"); ks_json_string(j, rule[c->rule <= 2 ? c->rule : 0]);
+    ks_json_key(j, "calibration");
+    ks_json_begin_object(j);
+    if (v->svm) {
+        ks_json_key(j, "method"); ks_json_string(j, "libsvm platt (5-fold)");
+    } else {
+        ks_json_key(j, "method");
+        ks_json_string(j, c->scores == KS_SCORES_OFF ? "none (sigmoid of the margin)" : "platt");
+        ks_json_key(j, "scores"); ks_json_string(j, scores[c->scores <= 2 ? c->scores : 0]);
+        ks_json_key(j, "a"); ks_json_double(j, c->a);
+        ks_json_key(j, "b"); ks_json_double(j, c->b);
+        ks_json_key(j, "uncalibrated_log_loss"); ks_json_double(j, v->raw_ll / (double)s->n);
+        ks_json_key(j, "uncalibrated_brier"); ks_json_double(j, v->raw_brier / (double)s->n);
+    }
+    ks_json_end(j);
+}
+
 static ks_status write_outputs(validator *v, const ks_metrics_summary *s)
 {
     ks_json j;
@@ -161,6 +197,7 @@ static ks_status write_outputs(validator *v, const ks_metrics_summary *s)
     ks_json_begin_object(&j);
     ks_json_key(&j, "timestamp"); ks_json_string(&j, when);
     ks_metrics_write_json(s, &j);
+    json_calibration(v, &j, s);
     json_dataset(v, &j);
     json_model(v, &j);
     ks_json_end(&j);

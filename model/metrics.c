@@ -20,7 +20,11 @@
  *    the trapezoidal area under the ROC curve (sklearn's roc_auc_score);
  *    NaN when either class is absent;
  *  - log loss is the mean of -[y ln p + (1 - y) ln(1 - p)] with p clipped
- *    to [1e-15, 1 - 1e-15];
+ *    to [1e-15, 1 - 1e-15]; the Brier score is the mean of (p - y)^2
+ *    (sklearn's brier_score_loss);
+ *  - reliability: messages binned by p into [0, 0.1), ..., [0.9, 1.0]; per
+ *    bin the count, mean p and share of spam (a calibrated model has mean
+ *    p close to the spam share in every well-filled bin);
  *  - spam recall at a false-positive rate target: thresholds are only
  *    placed between distinct scores (a tie is flagged all or none, never
  *    split at random), i.e. the candidate operating points are exactly the
@@ -30,6 +34,7 @@
  */
 #include <assert.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include "ks/alloc.h"
 #include "ks/metrics.h"
@@ -160,6 +165,28 @@ static double log_loss(const ks_metrics *m)
     return sum / (double)m->n;
 }
 
+static void calibration(const ks_metrics *m, ks_metrics_summary *s)
+{
+    double sum_p[10] = {0}, spam[10] = {0}, brier = 0.0;
+    for (int k = 0; k < 10; k++)
+        s->reliability[k].n = 0;
+    for (size_t i = 0; i < m->n; i++) {
+        double p = m->prob[i], d = p - m->label[i];
+        int k = (int)(p * 10);
+        k = k < 0 ? 0 : k > 9 ? 9 : k;
+        brier += d * d;
+        s->reliability[k].n++;
+        sum_p[k] += p;
+        spam[k] += m->label[i];
+    }
+    s->brier = brier / (double)m->n;
+    for (int k = 0; k < 10; k++) {
+        double n = (double)s->reliability[k].n;
+        s->reliability[k].mean_prob = n > 0 ? sum_p[k] / n : NAN;
+        s->reliability[k].spam_fraction = n > 0 ? spam[k] / n : NAN;
+    }
+}
+
 /* Descending by score; equal scores are one group, order inside is moot. */
 static int by_score_desc(const void *a, const void *b)
 {
@@ -228,6 +255,7 @@ ks_status ks_metrics_compute(const ks_metrics *m, double threshold,
     confusion(m, threshold, &s);
     report(&s);
     s.log_loss = log_loss(m);
+    calibration(m, &s);
     if ((st = rank_metrics(m, &s)) != KS_OK)
         return st;
     s.one_minus_auc_pct = (1.0 - s.auc) * 100.0;
@@ -269,6 +297,20 @@ void ks_metrics_write_json(const ks_metrics_summary *s, ks_json *j)
     ks_json_key(j, "roc_auc"); ks_json_double(j, s->auc);
     ks_json_key(j, "one_minus_auc_pct"); ks_json_double(j, s->one_minus_auc_pct);
     ks_json_key(j, "log_loss"); ks_json_double(j, s->log_loss);
+    ks_json_key(j, "brier"); ks_json_double(j, s->brier);
+    ks_json_key(j, "reliability");
+    ks_json_begin_array(j);
+    for (int k = 0; k < 10; k++) {
+        char bin[16];
+        snprintf(bin, sizeof bin, "[%.1f,%.1f%c", k / 10.0, (k + 1) / 10.0, k == 9 ? ']' : ')');
+        ks_json_begin_object(j);
+        ks_json_key(j, "bin"); ks_json_string(j, bin);
+        ks_json_key(j, "n"); ks_json_uint(j, s->reliability[k].n);
+        ks_json_key(j, "mean_prob"); ks_json_double(j, s->reliability[k].mean_prob);
+        ks_json_key(j, "spam_fraction"); ks_json_double(j, s->reliability[k].spam_fraction);
+        ks_json_end(j);
+    }
+    ks_json_end(j);
     ks_json_key(j, "threshold"); ks_json_double(j, s->threshold);
     ks_json_key(j, "spam_recall_at_fpr");
     ks_json_begin_object(j);

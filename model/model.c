@@ -99,6 +99,8 @@ ks_status ks_model_alloc(ks_model **out, const ks_feature_config *fc,
     m->tc = *tc;
     m->dim = (uint32_t)1 << fc->hash_bits;
     m->threshold = 0.5;
+    m->cal.a = -1.0;   /* p = sigmoid(margin) until training calibrates */
+    m->cal.b = 0.0;
     m->z = ks_calloc(m->dim, sizeof *m->z);
     m->n = m->z ? ks_calloc(m->dim, sizeof *m->n) : NULL;
     if (!m->n) {
@@ -124,6 +126,18 @@ ks_status ks_model_new(ks_model **out, const ks_feature_config *fc,
     return ks_model_alloc(out, fc, tc);
 }
 
+ks_status ks_model_clone_state(ks_model **out, const ks_model *m)
+{
+    ks_status st = ks_model_alloc(out, &m->fc, &m->tc);
+    if (st != KS_OK)
+        return st;
+    memcpy((*out)->z, m->z, m->dim * sizeof *m->z);
+    memcpy((*out)->n, m->n, m->dim * sizeof *m->n);
+    (*out)->bias_z = m->bias_z;
+    (*out)->bias_n = m->bias_n;
+    return KS_OK;
+}
+
 void ks_model_free(ks_model *m)
 {
     if (!m)
@@ -131,6 +145,7 @@ void ks_model_free(ks_model *m)
     ks_free(m->z);
     ks_free(m->n);
     ks_free(m->hist);
+    ks_free(m->learn_tmp);
     ks_model_replay_free(m);
     ks_free(m);
 }
@@ -178,9 +193,16 @@ static double clip_margin(double s)
 
 static double sigmoid(double s) { return 1.0 / (1.0 + exp(-clip_margin(s))); }
 
+double ks_model_calibrate(const ks_model *m, double margin)
+{
+    if (m->cal.a == -1.0 && m->cal.b == 0.0)   /* bit-identical to before */
+        return sigmoid(margin);
+    return 1.0 / (1.0 + exp(clip_margin(m->cal.a * margin + m->cal.b)));
+}
+
 double ks_model_predict(const ks_model *m, const ks_fvec *x)
 {
-    return sigmoid(ks_model_margin(m, x));
+    return ks_model_calibrate(m, ks_model_margin(m, x));
 }
 
 /* One FTRL update of a coordinate's (z, n) by gradient g at weight w. */
@@ -191,7 +213,9 @@ static void ftrl_update(double alpha, double g, double w, double *z, double *n)
     *n += g * g;
 }
 
-double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
+/* ks_model_learn for any x: each coordinate's weight computed when it is
+ * read, so an index that comes twice sees its first update. */
+static double learn_any(ks_model *m, const ks_fvec *x, int label, double weight)
 {
     double s = clip_margin(ks_model_margin(m, x));
     double p = 1.0 / (1.0 + exp(-s));
@@ -217,8 +241,98 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
     return loss;
 }
 
+/* Room in the learning scratch for n coordinates; -1 without memory. */
+static int learn_room(ks_model *m, uint32_t n)
+{
+    double *p;
+    if (n <= m->learn_cap)
+        return 0;
+    if (!(p = ks_realloc(m->learn_tmp, 2 * (size_t)n * sizeof *p)))
+        return -1;
+    m->learn_tmp = p;
+    m->learn_cap = n;
+    return 0;
+}
+
+/* The same arithmetic as learn_any, in the same order, so the same bits;
+ * but with indices strictly ascending (as every extracted or decoded
+ * vector has) no coordinate changes between the margin and the update, so
+ * each weight and sqrt(n_i) is computed once, in the margin loop, and
+ * reused by the update: two square roots and one division a coordinate
+ * instead of four and two. Falls back to learn_any otherwise. */
+double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
+{
+    const ks_train_config *tc = &m->tc;
+    double s = bias_weight(m), p, y, d, loss, bz, bn, *w, *r;
+    int64_t prev = -1;
+    if (learn_room(m, x->n))
+        return learn_any(m, x, label, weight);
+    w = m->learn_tmp;
+    r = m->learn_tmp + m->learn_cap;
+    for (uint32_t k = 0; k < x->n; k++) {
+        uint32_t i = x->f[k].index;
+        double z, n;
+        if ((int64_t)i <= prev)
+            return learn_any(m, x, label, weight);
+        prev = i;
+        if (i >= m->dim)
+            continue;
+        z = m->z[i];
+        n = m->n[i];
+        r[k] = sqrt(n);
+        w[k] = fabs(z) <= tc->l1 ? 0.0
+             : -(z - copysign(tc->l1, z)) / ((tc->beta + r[k]) / tc->alpha + tc->l2);
+        s += w[k] * (double)x->f[k].value;
+    }
+    s = clip_margin(s);
+    p = 1.0 / (1.0 + exp(-s));
+    y = label ? 1.0 : 0.0;
+    d = (p - y) * weight;
+    loss = fmax(s, 0.0) + log1p(exp(-fabs(s))) - y * s;
+    bz = m->bias_z;
+    bn = m->bias_n;
+    ftrl_update(tc->alpha, d, bias_weight(m), &bz, &bn);
+    m->bias_z = bz;
+    m->bias_n = bn;
+    for (uint32_t k = 0; k < x->n; k++) {
+        uint32_t i = x->f[k].index;
+        double xi = x->f[k].value, g, z, n, sigma;
+        if (i >= m->dim || xi == 0.0 || !isfinite(xi))
+            continue;
+        g = d * xi;
+        z = m->z[i];
+        n = m->n[i];
+        sigma = (sqrt(n + g * g) - r[k]) / tc->alpha;   /* ftrl_update */
+        z += g - sigma * w[k];
+        n += g * g;
+        m->z[i] = (float)z;
+        m->n[i] = (float)n;
+    }
+    return loss;
+}
+
 double ks_model_threshold(const ks_model *m) { return m->threshold; }
 void ks_model_set_threshold(ks_model *m, double t) { m->threshold = t; }
+
+const ks_calibration *ks_model_calibration(const ks_model *m) { return &m->cal; }
+
+ks_status ks_model_set_calibration(ks_model *m, const ks_calibration *c)
+{
+    if (!(isfinite(c->a) && c->a < 0 && c->a >= -1e6))
+        return ks_fail(KS_ERR_USAGE, "calibration slope a must be in [-1e6, 0)");
+    if (!(isfinite(c->b) && fabs(c->b) <= 1e6))
+        return ks_fail(KS_ERR_USAGE, "calibration offset b must be in [-1e6, 1e6]");
+    if (c->scores > KS_SCORES_PROGRESSIVE)
+        return ks_fail(KS_ERR_USAGE, "calibration scores %u unknown", (unsigned)c->scores);
+    if (c->rule > KS_RULE_TARGET_FPR)
+        return ks_fail(KS_ERR_USAGE, "threshold rule %u unknown", (unsigned)c->rule);
+    if (c->rule == KS_RULE_TARGET_FPR ? !(c->target_fpr > 0 && c->target_fpr < 1)
+                                      : c->target_fpr != 0)
+        return ks_fail(KS_ERR_USAGE, "target false-positive rate %g does not fit rule %u",
+                       c->target_fpr, (unsigned)c->rule);
+    m->cal = *c;
+    return KS_OK;
+}
 
 ks_status ks_model_add_history(ks_model *m, const ks_history_entry *h)
 {

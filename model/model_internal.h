@@ -9,7 +9,7 @@
 #include "ks/model.h"
 
 /* Model file format version written and read by this program. */
-#define KS_MODEL_FORMAT_VERSION 2u   /* 2: algo, family_crc */
+#define KS_MODEL_FORMAT_VERSION 3u   /* 2: algo, family_crc; 3: calibration */
 
 /* One kept example, encoded (replay.c). */
 typedef struct {
@@ -27,6 +27,7 @@ struct ks_model {
     double bias_z;             /* z of the unregularised bias coordinate */
     double bias_n;             /* n of the bias coordinate */
     double threshold;          /* decision threshold on p(spam) */
+    ks_calibration cal;        /* margin -> p(spam), threshold rule */
     ks_history_entry *hist;    /* training sessions, oldest first */
     size_t nhist;              /* entries in hist */
     size_t cap_hist;           /* entries allocated */
@@ -36,6 +37,9 @@ struct ks_model {
     uint32_t nreplay;          /* slots filled */
     uint64_t replay_seen;      /* examples offered so far, all sessions */
     uint64_t replay_rng;       /* splitmix64 state of the reservoir */
+    double *learn_tmp;         /* ks_model_learn's scratch: weights, then
+                                  sqrt(n), learn_cap of each */
+    uint32_t learn_cap;
 };
 
 /* Frees the reservoir (model.c's ks_model_free calls it). */

@@ -6,7 +6,7 @@
  *
  *   off  size  field
  *     0     8  magic "KSPAMMDL"
- *     8     4  u32 format version (2)
+ *     8     4  u32 format version (3)
  *    12     4  u32 endianness mark 0x01020304 (bytes 04 03 02 01)
  *    16    32  feature settings, u32 each: hash_bits seed families ngram_n
  *              ngram_bytes max_token weighting normalize
@@ -14,10 +14,15 @@
  *              u32 passes, u64 seed, u32 balance, u32 replay, u32 algo
  *              (0 logistic regression, 1 svm), u32 family_crc (svm: CRC32
  *              of svm.bin beside it, see model/svm.c; 0 otherwise)
- *   108     8  f64 decision threshold
- *   116     4  u32 parent checksum (CRC32 of the model.bin this came from)
- *   120     4  u32 history count H
- *   124 316*H  history entries: char mode[16], char dataset[256] (NUL
+ *   108     8  f64 decision threshold, 0..1
+ *   116    36  calibration (format 3): f64 a, f64 b (p = 1 / (1 + exp(a *
+ *              margin + b)); -1e6 <= a < 0, |b| <= 1e6), u32 scores (0 none,
+ *              1 cross-fit, 2 progressive), u32 threshold rule (0 fixed,
+ *              1 accuracy, 2 target false-positive rate), f64 target rate
+ *              (rule 2: 0 < x < 1; else 0), u32 reserved (0)
+ *   152     4  u32 parent checksum (CRC32 of the model.bin this came from)
+ *   156     4  u32 history count H
+ *   160 316*H  history entries: char mode[16], char dataset[256] (NUL
  *              padded), u64 dataset_bytes, u64 messages[0], u64 messages[1],
  *              u64 skipped, u32 passes, i64 time (Unix seconds)
  *     .    16  f64 bias z, f64 bias n
@@ -51,7 +56,7 @@
 
 #define MAGIC "KSPAMMDL"
 #define ENDIAN_MARK 0x01020304u
-#define PREFIX_SIZE 124u          /* up to and including the history count */
+#define PREFIX_SIZE 160u          /* up to and including the history count */
 #define HIST_SIZE 316u            /* one history entry */
 #define TAIL_FIXED 24u            /* bias z, bias n, coordinate count */
 #define COORD_SIZE 12u            /* index, z, n */
@@ -89,6 +94,12 @@ static void put_header(ks_buf *b, const ks_model *m)
     put_u32(b, m->tc.algo);
     put_u32(b, m->tc.family_crc);
     put_f64(b, m->threshold);
+    put_f64(b, m->cal.a);
+    put_f64(b, m->cal.b);
+    put_u32(b, m->cal.scores);
+    put_u32(b, m->cal.rule);
+    put_f64(b, m->cal.target_fpr);
+    put_u32(b, 0);             /* reserved: must be 0 */
     put_u32(b, m->checksum);   /* this model is the parent of the file */
     put_u32(b, (uint32_t)m->nhist);
 }
@@ -230,6 +241,26 @@ static void json_history(ks_json *j, const ks_history_entry *h)
     ks_json_end(j);
 }
 
+static void json_calibration(ks_json *j, const ks_calibration *c)
+{
+    static const char *const scores[] = {"none", "cross-fit", "progressive"};
+    static const char *const rule[] = {"fixed", "max-accuracy", "target-fpr"};
+    ks_json_begin_object(j);
+    ks_json_key(j, "method");
+    ks_json_string(j, c->scores == KS_SCORES_OFF ? "none (sigmoid of the margin)"
+                                                 : "platt");
+    ks_json_key(j, "a"); ks_json_double(j, c->a);
+    ks_json_key(j, "b"); ks_json_double(j, c->b);
+    ks_json_key(j, "scores"); ks_json_string(j, scores[c->scores <= 2 ? c->scores : 0]);
+    ks_json_key(j, "threshold_rule"); ks_json_string(j, rule[c->rule <= 2 ? c->rule : 0]);
+    ks_json_key(j, "target_fpr");
+    if (c->rule == KS_RULE_TARGET_FPR)
+        ks_json_double(j, c->target_fpr);
+    else
+        ks_json_null(j);
+    ks_json_end(j);
+}
+
 /* model.json for a model.bin with checksum crc. */
 static ks_status build_json(const ks_model *m, uint32_t crc, ks_buf *b)
 {
@@ -243,6 +274,7 @@ static ks_status build_json(const ks_model *m, uint32_t crc, ks_buf *b)
     ks_json_key(&j, "features"); json_features(&j, &m->fc);
     ks_json_key(&j, "training"); json_training(&j, &m->tc);
     ks_json_key(&j, "threshold"); ks_json_double(&j, m->threshold);
+    ks_json_key(&j, "calibration"); json_calibration(&j, &m->cal);
     json_by_class(&j, "examples_seen", ks_model_seen(m, 0), ks_model_seen(m, 1));
     ks_json_key(&j, "nonzero_weights"); ks_json_uint(&j, ks_model_nonzero(m));
     ks_json_key(&j, "replay_examples"); ks_json_uint(&j, m->nreplay);
@@ -349,11 +381,13 @@ static ks_status check_sizes(const char *path, const unsigned char *p,
     return KS_OK;
 }
 
-/* Feature settings, training settings and threshold, checked. */
+/* Feature settings, training settings, threshold and calibration,
+ * checked. */
 static ks_status read_settings(const char *path, reader *r,
                                ks_feature_config *fc, ks_train_config *tc,
-                               double *threshold)
+                               double *threshold, ks_calibration *cal)
 {
+    uint32_t reserved;
     char why[512];
     for (int k = 0; k < KS_FC_NFIELDS; k++)
         ks_model_fc_set(fc, k, get_u32(r));
@@ -368,6 +402,12 @@ static ks_status read_settings(const char *path, reader *r,
     tc->algo = get_u32(r);
     tc->family_crc = get_u32(r);
     *threshold = get_f64(r);
+    cal->a = get_f64(r);
+    cal->b = get_f64(r);
+    cal->scores = get_u32(r);
+    cal->rule = get_u32(r);
+    cal->target_fpr = get_f64(r);
+    reserved = get_u32(r);
     if (ks_feature_config_check(fc) != KS_OK || fc->hash_bits > 28) {
         snprintf(why, sizeof why, "%s", ks_error_detail());
         return ks_fail(KS_ERR_MODEL, "%s: feature settings out of range: %s",
@@ -380,6 +420,8 @@ static ks_status read_settings(const char *path, reader *r,
     }
     if (!(*threshold >= 0.0 && *threshold <= 1.0))
         return ks_fail(KS_ERR_MODEL, "%s: threshold out of range", path);
+    if (reserved != 0)
+        return ks_fail(KS_ERR_MODEL, "%s: reserved calibration field is not 0", path);
     return KS_OK;
 }
 
@@ -493,14 +535,21 @@ static ks_status parse(const char *path, const unsigned char *p, size_t len,
     ks_feature_config fc;
     ks_train_config tc;
     double threshold;
+    ks_calibration cal;
     uint32_t parent, count;
     uint64_t nnz = 0;
     ks_model *m = NULL;
     ks_status st = check_sizes(path, p, len, &nnz);
     if (st == KS_OK)
-        st = read_settings(path, &r, &fc, &tc, &threshold);
+        st = read_settings(path, &r, &fc, &tc, &threshold, &cal);
     if (st == KS_OK)
         st = ks_model_alloc(&m, &fc, &tc);
+    if (st == KS_OK && ks_model_set_calibration(m, &cal) != KS_OK) {
+        char why[512];
+        snprintf(why, sizeof why, "%s", ks_error_detail());
+        ks_model_free(m);
+        return ks_fail(KS_ERR_MODEL, "%s: calibration out of range: %s", path, why);
+    }
     if (st != KS_OK)
         return st;
     parent = get_u32(&r);

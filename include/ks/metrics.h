@@ -27,6 +27,12 @@ typedef struct {
     double auc;                     /* ROC AUC, ties counted half */
     double one_minus_auc_pct;       /* (1 - AUC) * 100 */
     double log_loss;                /* mean, probabilities clipped 1e-15 */
+    double brier;                   /* mean (p - y)^2 */
+    struct {
+        uint64_t n;                 /* messages with p in [k/10, (k+1)/10) */
+        double mean_prob;           /* their mean p (NaN when n = 0) */
+        double spam_fraction;       /* the share of spam among them */
+    } reliability[10];              /* the last bin includes p = 1 */
     double recall_at_fpr_001;       /* spam recall at 0.1 % ham flagged */
     double recall_at_fpr_01;        /* spam recall at 1 % ham flagged */
     double threshold;               /* decision threshold used */
@@ -53,8 +59,9 @@ ks_status ks_metrics_compute(const ks_metrics *m, double threshold,
 /* Writes, into an object being built: "accuracy", "confusion_matrix"
  * ([[TN,FP],[FN,TP]]), "classification_report" (sklearn output_dict
  * shape: "0", "1", "accuracy", "macro avg", "weighted avg"), "roc_auc",
- * "one_minus_auc_pct", "log_loss", "threshold", "spam_recall_at_fpr"
- * ({"0.001": r, "0.01": r}). */
+ * "one_minus_auc_pct", "log_loss", "brier", "reliability" (10 bins of
+ * width 0.1: {"bin": "[0.0,0.1)", "n", "mean_prob", "spam_fraction"}),
+ * "threshold", "spam_recall_at_fpr" ({"0.001": r, "0.01": r}). */
 void ks_metrics_write_json(const ks_metrics_summary *s, ks_json *j);
 
 #endif

@@ -67,12 +67,17 @@ typedef struct ks_model ks_model;
 ks_status ks_model_new(ks_model **out /* OUT */, const ks_feature_config *fc,
                        const ks_train_config *tc);
 void ks_model_free(ks_model *m);   /* NULL is a no-op */
+/* A new model with m's settings and optimiser state (weights), without its
+ * history, replay reservoir, threshold or calibration: the fold models of
+ * cross-fitted scoring (app/oos.h). KS_ERR_NOMEM. */
+ks_status ks_model_clone_state(ks_model **out /* OUT */, const ks_model *m);
 
 const ks_feature_config *ks_model_features(const ks_model *m);
 const ks_train_config *ks_model_train_config(const ks_model *m);
 
-/* Margin w . x + b, and probability sigmoid(margin) with the margin
- * clipped to [-35, 35] (so 0 < p < 1). x must come from this model's
+/* Margin w . x + b, and the calibrated probability of spam:
+ * 1 / (1 + exp(a * margin + b)), the exponent clipped to [-35, 35] (so
+ * 0 < p < 1); a fresh model has a = -1, b = 0, i.e. sigmoid(margin). x must come from this model's
  * feature settings (indices < 2^hash_bits; others are ignored). */
 double ks_model_margin(const ks_model *m, const ks_fvec *x);
 double ks_model_predict(const ks_model *m, const ks_fvec *x);
@@ -87,6 +92,32 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label,
 /* Decision threshold on the probability (default 0.5). */
 double ks_model_threshold(const ks_model *m);
 void ks_model_set_threshold(ks_model *m, double t);
+
+/* Calibration: how a margin becomes the probability ks_model_predict
+ * returns, p = 1 / (1 + exp(a * margin + b)) (a = -1, b = 0: the plain
+ * sigmoid, what a fresh model has), and how the threshold was chosen.
+ * Set by training from out-of-sample scores (app/train.c, docs/design.md
+ * "Threshold and calibration"). */
+enum { KS_SCORES_OFF = 0,          /* none: plain sigmoid, threshold kept */
+       KS_SCORES_CROSSFIT = 1,     /* 5 fold models' scores, last pass */
+       KS_SCORES_PROGRESSIVE = 2 };/* first-pass scores before each step */
+enum { KS_RULE_FIXED = 0,          /* given (--threshold) or the default 0.5 */
+       KS_RULE_ACCURACY = 1,       /* highest accuracy on the scores */
+       KS_RULE_TARGET_FPR = 2 };   /* lowest with false-positive rate <= target */
+typedef struct {
+    double a, b;          /* Platt's sigmoid on the margin; a < 0 */
+    uint32_t scores;      /* KS_SCORES_*: what a, b, threshold came from */
+    uint32_t rule;        /* KS_RULE_*: how the threshold was chosen */
+    double target_fpr;    /* KS_RULE_TARGET_FPR: 0 < target < 1; else 0 */
+} ks_calibration;
+
+const ks_calibration *ks_model_calibration(const ks_model *m);
+/* KS_ERR_USAGE (m unchanged) when c is out of range: a, b finite,
+ * -1e6 <= a < 0, |b| <= 1e6, scores and rule known, target_fpr in (0, 1)
+ * for KS_RULE_TARGET_FPR and 0 otherwise. */
+ks_status ks_model_set_calibration(ks_model *m, const ks_calibration *c);
+/* The calibrated probability of a margin (what ks_model_predict uses). */
+double ks_model_calibrate(const ks_model *m, double margin);
 
 /* Appends a copy of h (strings cut to fit and NUL-terminated). */
 ks_status ks_model_add_history(ks_model *m, const ks_history_entry *h);

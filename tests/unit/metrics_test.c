@@ -194,7 +194,21 @@ Test(metrics, json_has_sklearn_report_shape)
         "\"weighted avg\":{\"precision\":0.7333333333333334,\"recall\":0.7,"
         "\"f1-score\":0.7098901098901098,\"support\":10}},"
         "\"roc_auc\":0.7142857142857143,\"one_minus_auc_pct\":28.57142857142857,"
-        "\"log_loss\":0.5515995878431188,\"threshold\":0.5,"
+        "\"log_loss\":0.5515995878431188,\"brier\":0.18925,"
+        /* bins by p: 0.05 | 0.1 | 0.2 ham, 0.2 spam | 0.3 | 0.4 | 0.5 ham,
+         * 0.5 spam | 0.6 | 0.7 spam | none | none */
+        "\"reliability\":["
+        "{\"bin\":\"[0.0,0.1)\",\"n\":1,\"mean_prob\":0.05,\"spam_fraction\":0},"
+        "{\"bin\":\"[0.1,0.2)\",\"n\":1,\"mean_prob\":0.1,\"spam_fraction\":0},"
+        "{\"bin\":\"[0.2,0.3)\",\"n\":2,\"mean_prob\":0.2,\"spam_fraction\":0.5},"
+        "{\"bin\":\"[0.3,0.4)\",\"n\":1,\"mean_prob\":0.3,\"spam_fraction\":0},"
+        "{\"bin\":\"[0.4,0.5)\",\"n\":1,\"mean_prob\":0.4,\"spam_fraction\":0},"
+        "{\"bin\":\"[0.5,0.6)\",\"n\":2,\"mean_prob\":0.5,\"spam_fraction\":0.5},"
+        "{\"bin\":\"[0.6,0.7)\",\"n\":1,\"mean_prob\":0.6,\"spam_fraction\":0},"
+        "{\"bin\":\"[0.7,0.8)\",\"n\":1,\"mean_prob\":0.7,\"spam_fraction\":1},"
+        "{\"bin\":\"[0.8,0.9)\",\"n\":0,\"mean_prob\":null,\"spam_fraction\":null},"
+        "{\"bin\":\"[0.9,1.0]\",\"n\":0,\"mean_prob\":null,\"spam_fraction\":null}],"
+        "\"threshold\":0.5,"
         "\"spam_recall_at_fpr\":{\"0.001\":0.3333333333333333,\"0.01\":0.3333333333333333}}");
     ks_buf_free(&b);
     ks_metrics_free(m);

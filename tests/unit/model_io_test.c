@@ -21,8 +21,15 @@
 #define OFF_ENDIAN 12
 #define OFF_HASH_BITS 16
 #define OFF_ALPHA 48
-#define OFF_HIST_COUNT 120
-#define OFF_COORDS_NOHIST 148   /* first coordinate when H = 0 */
+#define OFF_THRESHOLD 108
+#define OFF_CAL_A 116
+#define OFF_CAL_B 124
+#define OFF_CAL_SCORES 132
+#define OFF_CAL_RULE 136
+#define OFF_CAL_TARGET 140
+#define OFF_CAL_RESERVED 148
+#define OFF_HIST_COUNT 156
+#define OFF_COORDS_NOHIST 184   /* first coordinate when H = 0 */
 
 static char dir[64];
 static char bin[128];
@@ -244,7 +251,7 @@ Test(model_io, model_json_describes_the_model)
     snprintf(path, sizeof path, "%s/model.json", dir);
     js = slurp(path, &len);
     static const char *keys[] = {
-        "\"format_version\": 2", "\"hash_bits\": 10", "\"family_names\": [",
+        "\"format_version\": 3", "\"hash_bits\": 10", "\"family_names\": [",
         "\"alpha\": 8", "\"l1\": 0.01", "\"l2\": 1e-06", "\"passes\": 5",
         "\"threshold\": 0.5", "\"examples_seen\": {\n    \"ham\": 1000,\n    \"spam\": 250",
         "\"mode\": \"initial\"", "\"dataset\": \"data\\\\set\"",
@@ -307,8 +314,8 @@ Test(model_io, missing_short_magic_version_endianness)
     expect_bad("too short");
     d = saved_bytes(&len);
     corrupt(d, len, 0, "KSPAMMDX", 8, 0, "not a ks model file");
-    corrupt(d, len, OFF_VERSION, "\x03\0\0\0", 4, 0,
-            "format version 3, this program reads 2");
+    corrupt(d, len, OFF_VERSION, "\x02\0\0\0", 4, 0,
+            "format version 2, this program reads 3");
     corrupt(d, len, OFF_ENDIAN, "\x01\x02\x03\x04", 4, 1, "other endianness");
     put_file(bin, d, 100);
     expect_bad("truncated");
@@ -527,4 +534,111 @@ Test(model_io, allocation_failures_in_save_and_load)
     assert_same_state(m, l);
     ks_model_free(m);
     ks_model_free(l);
+}
+
+static void put_f64le(unsigned char *p, double v)
+{
+    uint64_t u;
+    memcpy(&u, &v, 8);
+    for (int i = 0; i < 8; i++)
+        p[i] = (unsigned char)(u >> (8 * i));
+}
+
+static double f64le(const unsigned char *p)
+{
+    uint64_t u = 0;
+    double v;
+    for (int i = 7; i >= 0; i--)
+        u = u << 8 | p[i];
+    memcpy(&v, &u, 8);
+    return v;
+}
+
+Test(model_io, calibration_round_trip_at_its_offsets)
+{
+    ks_model *m = fresh(10), *l;
+    ks_calibration c = {-1.75, 0.3125, KS_SCORES_CROSSFIT, KS_RULE_TARGET_FPR, 0.001};
+    const ks_calibration *b;
+    unsigned char *d;
+    size_t len;
+    train(m, 3, 50);
+    ks_model_set_threshold(m, 0.8125);
+    cr_assert_eq(ks_model_set_calibration(m, &c), KS_OK);
+    cr_assert_eq(ks_model_save(m, dir), KS_OK);
+    d = (unsigned char *)slurp(bin, &len);
+    cr_assert_eq(le32(d + OFF_VERSION), 3);
+    cr_assert_eq(f64le(d + OFF_THRESHOLD), 0.8125);
+    cr_assert_eq(f64le(d + OFF_CAL_A), -1.75);
+    cr_assert_eq(f64le(d + OFF_CAL_B), 0.3125);
+    cr_assert_eq(le32(d + OFF_CAL_SCORES), KS_SCORES_CROSSFIT);
+    cr_assert_eq(le32(d + OFF_CAL_RULE), KS_RULE_TARGET_FPR);
+    cr_assert_eq(f64le(d + OFF_CAL_TARGET), 0.001);
+    cr_assert_eq(le32(d + OFF_CAL_RESERVED), 0);
+    cr_assert_eq(ks_model_load(&l, dir), KS_OK);
+    b = ks_model_calibration(l);
+    cr_assert_eq(b->a, -1.75);
+    cr_assert_eq(b->b, 0.3125);
+    cr_assert_eq(b->scores, KS_SCORES_CROSSFIT);
+    cr_assert_eq(b->rule, KS_RULE_TARGET_FPR);
+    cr_assert_eq(b->target_fpr, 0.001);
+    cr_assert_eq(ks_model_threshold(l), 0.8125);
+    /* the loaded model predicts with the calibration: p = 1/(1+e^(a z + b)) */
+    {
+        ks_feature f[2] = {{7, 0.5f}, {300, 0.25f}};
+        ks_fvec x = {f, 2, 2};
+        double z = ks_model_margin(l, &x);
+        cr_assert_float_eq(ks_model_predict(l, &x), 1.0 / (1.0 + exp(-1.75 * z + 0.3125)), 1e-15);
+    }
+    free(d);
+    ks_model_free(m);
+    ks_model_free(l);
+}
+
+Test(model_io, fresh_model_predicts_the_plain_sigmoid)
+{
+    ks_model *m = fresh(10);
+    ks_feature f[1] = {{9, 1.0f}};
+    ks_fvec x = {f, 1, 1};
+    train(m, 4, 60);
+    cr_assert_eq(ks_model_calibration(m)->a, -1.0);
+    cr_assert_eq(ks_model_calibration(m)->b, 0.0);
+    cr_assert_eq(ks_model_predict(m, &x), 1.0 / (1.0 + exp(-ks_model_margin(m, &x))));
+    ks_model_free(m);
+}
+
+Test(model_io, set_calibration_checks_ranges)
+{
+    ks_model *m = fresh(10);
+    const ks_calibration bad[] = {
+        {0.0, 0, 1, 1, 0}, {1.0, 0, 1, 1, 0}, {-2e6, 0, 1, 1, 0}, {NAN, 0, 1, 1, 0},
+        {-1, 2e6, 1, 1, 0}, {-1, INFINITY, 1, 1, 0}, {-1, 0, 3, 1, 0}, {-1, 0, 1, 3, 0},
+        {-1, 0, 1, KS_RULE_TARGET_FPR, 0}, {-1, 0, 1, KS_RULE_TARGET_FPR, 1},
+        {-1, 0, 1, KS_RULE_ACCURACY, 0.01}};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        cr_assert_eq(ks_model_set_calibration(m, &bad[i]), KS_ERR_USAGE, "case %zu", i);
+        cr_assert_eq(ks_model_calibration(m)->a, -1.0, "case %zu changed the model", i);
+    }
+    ks_model_free(m);
+}
+
+Test(model_io, loader_rejects_calibration_out_of_range)
+{
+    size_t len;
+    unsigned char *d = saved_bytes(&len), v[8], u[4];
+    put_f64le(v, 0.5);   /* a > 0: probabilities would fall as spam scores rise */
+    corrupt(d, len, OFF_CAL_A, v, 8, 1, "calibration out of range");
+    put_f64le(v, NAN);
+    corrupt(d, len, OFF_CAL_B, v, 8, 1, "calibration out of range");
+    put_le32(u, 7);
+    corrupt(d, len, OFF_CAL_SCORES, u, 4, 1, "calibration out of range");
+    corrupt(d, len, OFF_CAL_RULE, u, 4, 1, "calibration out of range");
+    put_le32(u, KS_RULE_TARGET_FPR);   /* with target 0 */
+    corrupt(d, len, OFF_CAL_RULE, u, 4, 1, "calibration out of range");
+    put_f64le(v, 0.01);                /* a target beside rule "fixed" */
+    corrupt(d, len, OFF_CAL_TARGET, v, 8, 1, "calibration out of range");
+    put_le32(u, 1);
+    corrupt(d, len, OFF_CAL_RESERVED, u, 4, 1, "reserved");
+    put_f64le(v, 1.5);
+    corrupt(d, len, OFF_THRESHOLD, v, 8, 1, "threshold out of range");
+    free(d);
 }

@@ -1,0 +1,52 @@
+/* oos.h - out-of-sample scores of the training data, and what training
+ * makes of them: the model's calibration (Platt) and decision threshold.
+ *
+ * Two ways to score a training example with a model that has not learned
+ * it (docs/design.md, "Threshold and calibration"):
+ *   cross-fit:   five fold models, each learning the examples of the other
+ *                four folds (fold = a hash of the example's encoded vector,
+ *                so it is the same in every pass and duplicates share a
+ *                fold) in every pass, beside the real model; in the last
+ *                pass each example is scored by its own fold's model before
+ *                the rest learn it. Costs four more learning steps an
+ *                example and 5 x 8 bytes a bucket; used up to 2^22 buckets.
+ *   progressive: the first pass, each example scored by the real model just
+ *                before it learns it. Free, but from an early model.
+ * Replayed examples (spam-update) are learned by every fold model and never
+ * scored: the model has seen them in an earlier session.
+ */
+#ifndef KS_APP_OOS_H
+#define KS_APP_OOS_H
+
+#include "app.h"
+#include "ks/calibrate.h"
+
+typedef struct ks_oos ks_oos;
+
+/* For model m (already loaded or new), scores `mode` (KS_SCORES_*; OFF:
+ * *out = NULL, nothing to do). Cross-fit over 2^22 buckets falls back to
+ * progressive, with a warning. */
+ks_status ks_oos_new(ks_oos **out /* OUT */, const ks_model *m, uint32_t mode);
+void ks_oos_free(ks_oos *o);   /* NULL is a no-op */
+uint32_t ks_oos_mode(const ks_oos *o);
+
+/* Before the real model learns x (label, weight) in pass `pass` of
+ * `passes`; enc/len: x's compact encoding (its fold). replay: a rehearsed
+ * example of an earlier session. */
+ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x,
+                      const unsigned char *enc, size_t len, int label,
+                      double weight, int replay, unsigned pass, unsigned passes);
+
+/* After the last pass: fits Platt's sigmoid on the collected margins and
+ * sets it as m's calibration, then sets m's threshold by the rule:
+ * target_fpr in (0, 1) -> KS_RULE_TARGET_FPR; NaN and fixed_threshold NaN
+ * -> KS_RULE_ACCURACY; fixed_threshold in [0, 1] -> KS_RULE_FIXED with that
+ * value. Logs what it chose. With o NULL (scores off): plain sigmoid, and
+ * the threshold fixed_threshold if given, else kept as it is. */
+ks_status ks_oos_finish(ks_oos *o, ks_model *m, double target_fpr,
+                        double fixed_threshold);
+
+/* The scores collected (for tests and diagnostics). */
+const ks_scored *ks_oos_scores(const ks_oos *o, size_t *n /* OUT */);
+
+#endif
