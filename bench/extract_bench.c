@@ -1,15 +1,26 @@
 /* extract_bench.c - feature extraction alone (tokenize + normalise + hash +
  * count, no model), per kernel, next to a memchr pass over the same bytes.
  *
- *   extract_bench [--mb N] [--runs R] [--label NAME] DATASET
+ *   extract_bench [--mb N] [--runs R] [--label NAME] [--kernel NAME]
+ *                 [--clock cpu|wall] DATASET
  *
  * Loads DATASET's messages (any format ks_dataset reads) into one memory
  * arena, replicated until it holds about N MB (default 200), so reading
  * and decoding the files is not measured. Then, R times each (median
- * reported): a memchr('\n') pass over the arena (the memory-speed limit),
- * the tokenizer alone with a no-op callback, and ks_extract() per kernel.
- * Prints one tab-separated line per row: label, what, kernel, MB/s, and a
- * checksum of the vectors (equal for every kernel, or the run fails).
+ * reported), one thread:
+ *   memchr          a memchr('\n') pass over every message (memory speed)
+ *   tokenize        the tokenizer alone, tokens to a no-op callback
+ *   tokenize-hash   the batch path: tokens hashed into an array (no count)
+ *   extract-words   ks_extract() with the words family only: the issue's
+ *                   definition (tokenize + normalise + hash + count)
+ *   extract-default ks_extract() with the default feature set (words,
+ *                   headers, bigrams, chargrams, urls, meta)
+ * per kernel (all the CPU runs, or --kernel NAME). MB/s are of the
+ * messages' bytes over the thread's CPU time (--clock cpu, the default:
+ * the machine is shared, and a descheduled thread does not count) or wall
+ * time. Prints one tab-separated line per row: label, row, kernel, MB/s,
+ * and a checksum of the vectors (every kernel must give the scalar one's,
+ * or the run fails).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +29,7 @@
 #include "ks/cpu.h"
 #include "ks/dataset.h"
 #include "ks/features.h"
+#include "ks/hash.h"
 #include "ks/tokenize.h"
 
 typedef struct {
@@ -29,11 +41,12 @@ static char *arena;
 static size_t arena_len;
 static msg_ref *msgs;
 static size_t nmsgs;
+static clockid_t clock_id = CLOCK_THREAD_CPUTIME_ID;
 
 static double now(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(clock_id, &ts);
     return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
@@ -43,36 +56,52 @@ static int cmp_d(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+static void *xrealloc(void *p, size_t n)
+{
+    if (!(p = realloc(p, n))) {
+        fprintf(stderr, "extract_bench: out of memory\n");
+        exit(1);
+    }
+    return p;
+}
+
 static void load(const char *dir, size_t target)
 {
     ks_dataset *ds;
     ks_message m;
     size_t cap = 0, mcap = 0, base_n, base_len;
+    ks_status st;
     if (ks_dataset_open(&ds, dir, NULL) != KS_OK) {
         fprintf(stderr, "extract_bench: %s: %s\n", dir, ks_error_detail());
         exit(1);
     }
-    while (ks_dataset_next(ds, &m) == KS_OK) {
+    while ((st = ks_dataset_next(ds, &m)) == KS_OK) {
         if (arena_len + m.len + 1 > cap) {
             cap = (arena_len + m.len + 1) * 2;
-            arena = realloc(arena, cap);
+            arena = xrealloc(arena, cap);
         }
         if (nmsgs == mcap) {
             mcap = mcap ? mcap * 2 : 1024;
-            msgs = realloc(msgs, mcap * sizeof *msgs);
+            msgs = xrealloc(msgs, mcap * sizeof *msgs);
         }
         memcpy(arena + arena_len, m.data, m.len + 1);
         msgs[nmsgs++] = (msg_ref){arena_len, m.len, m.kind};
         arena_len += m.len + 1;
     }
+    if (st < 0) {
+        fprintf(stderr, "extract_bench: %s: %s\n", dir, ks_error_detail());
+        exit(1);
+    }
     ks_dataset_free(ds);
     base_n = nmsgs;
     base_len = arena_len;
-    if (!base_len)
+    if (!base_len) {
+        fprintf(stderr, "extract_bench: %s: no messages\n", dir);
         exit(1);
+    }
     size_t copies = target > base_len ? (target + base_len - 1) / base_len : 1;
-    arena = realloc(arena, base_len * copies);
-    msgs = realloc(msgs, base_n * copies * sizeof *msgs);
+    arena = xrealloc(arena, base_len * copies);
+    msgs = xrealloc(msgs, base_n * copies * sizeof *msgs);
     for (size_t c = 1; c < copies; c++) {
         memcpy(arena + c * base_len, arena, base_len);
         for (size_t i = 0; i < base_n; i++) {
@@ -87,19 +116,32 @@ static void load(const char *dir, size_t target)
 static size_t sink;
 static void no_token(void *ctx, const char *tok, size_t len, int is_long) { sink += len; }
 
-/* One timed pass; what: 0 memchr, 1 tokenize, 2 extract. */
+enum { MEMCHR, TOKENIZE, TOKHASH, EXTRACT };
+
+/* One timed pass; returns seconds. */
 static double pass(int what, ks_extractor *ex, ks_tokenizer *tok, uint64_t *sum)
 {
     ks_fvec v = {0};
+    ks_hashes hs = {0};
+    size_t bytes = 0;
     double t0 = now();
     *sum = 0;
     for (size_t i = 0; i < nmsgs; i++) {
         const char *p = arena + msgs[i].off, *e = p + msgs[i].len;
-        if (what == 0) {
+        bytes += msgs[i].len;
+        if (what == MEMCHR) {
             while ((p = memchr(p, '\n', (size_t)(e - p))) != NULL && p++ < e)
                 (*sum)++;
-        } else if (what == 1) {
+        } else if (what == TOKENIZE) {
             ks_tokenize(tok, p, msgs[i].len, no_token, NULL);
+        } else if (what == TOKHASH) {
+            hs.n = 0;
+            if (ks_tokenize_hash(tok, p, msgs[i].len, 0x6b73u, &hs, no_token, NULL) != KS_OK) {
+                fprintf(stderr, "extract_bench: %s\n", ks_error_detail());
+                exit(1);
+            }
+            for (size_t k = 0; k < hs.n; k++)
+                *sum += hs.h[k];
         } else {
             ks_message m = {.id = "", .kind = msgs[i].kind, .data = p, .len = msgs[i].len};
             if (ks_extract(ex, &m, &v) != KS_OK) {
@@ -111,26 +153,31 @@ static double pass(int what, ks_extractor *ex, ks_tokenizer *tok, uint64_t *sum)
         }
     }
     double t = now() - t0;
+    (void)bytes;
     ks_fvec_free(&v);
+    ks_hashes_free(&hs);
     return t;
 }
 
 static double median_mbs(int what, int runs, ks_extractor *ex, ks_tokenizer *tok, uint64_t *sum)
 {
     double t[64];
+    size_t bytes = 0;
+    for (size_t i = 0; i < nmsgs; i++)
+        bytes += msgs[i].len;
     for (int r = 0; r < runs; r++)
         t[r] = pass(what, ex, tok, sum);
     qsort(t, (size_t)runs, sizeof *t, cmp_d);
-    return (double)arena_len / 1e6 / t[runs / 2];
+    return (double)bytes / 1e6 / t[runs / 2];
 }
 
 int main(int argc, char **argv)
 {
     size_t mb = 200;
-    int runs = 5;
+    int runs = 5, only = -1;
     const char *label = "data", *dir = NULL;
-    ks_feature_config fc;
-    uint64_t ref = 0, sum;
+    ks_feature_config fc_words, fc_all;
+    uint64_t ref[3] = {0}, sum;
 
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--mb") && i + 1 < argc)
@@ -139,37 +186,66 @@ int main(int argc, char **argv)
             runs = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--label") && i + 1 < argc)
             label = argv[++i];
-        else
+        else if (!strcmp(argv[i], "--kernel") && i + 1 < argc) {
+            if ((only = ks_kernel_lookup(argv[++i])) < 0) {
+                fprintf(stderr, "extract_bench: unknown kernel %s\n", argv[i]);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--clock") && i + 1 < argc) {
+            i++;
+            if (!strcmp(argv[i], "wall"))
+                clock_id = CLOCK_MONOTONIC;
+            else if (strcmp(argv[i], "cpu")) {
+                fprintf(stderr, "extract_bench: --clock cpu or wall\n");
+                return 2;
+            }
+        } else if (argv[i][0] == '-') {
+            dir = NULL;
+            break;
+        } else
             dir = argv[i];
     }
     if (!dir || runs < 1 || runs > 63) {
-        fprintf(stderr, "usage: extract_bench [--mb N] [--runs R] [--label NAME] DATASET\n");
+        fprintf(stderr, "usage: extract_bench [--mb N] [--runs R] [--label NAME] "
+                        "[--kernel NAME] [--clock cpu|wall] DATASET\n");
         return 2;
     }
     load(dir, mb * 1000000);
-    fprintf(stderr, "extract_bench: %s: %zu messages, %.1f MB in memory\n", label, nmsgs,
-            arena_len / 1e6);
-    printf("%s\tmemchr\t-\t%.1f\t-\n", label, median_mbs(0, runs, NULL, NULL, &sum));
-    ks_feature_config_default(&fc);
+    fprintf(stderr, "extract_bench: %s: %zu messages, %.1f MB in memory, %s time\n", label,
+            nmsgs, arena_len / 1e6, clock_id == CLOCK_MONOTONIC ? "wall" : "thread CPU");
+    if (only < 0)
+        printf("%s\tmemchr\t-\t%.1f\t-\n", label, median_mbs(MEMCHR, runs, NULL, NULL, &sum));
+    ks_feature_config_default(&fc_all);
+    fc_words = fc_all;
+    fc_words.families = KS_FEAT_WORDS;
     for (int k = 0; k < KS_KERNEL_COUNT; k++) {
-        ks_extractor *ex;
+        ks_extractor *exw, *exa;
         ks_tokenizer *tok;
-        if (ks_kernel_select((ks_kernel_id)k) != KS_OK)
+        if ((only >= 0 && k != only) || ks_kernel_select((ks_kernel_id)k) != KS_OK)
             continue;
-        if (ks_extractor_new(&ex, &fc) != KS_OK || ks_tokenizer_new(&tok, fc.max_token) != KS_OK)
+        if (ks_extractor_new(&exw, &fc_words) != KS_OK ||
+            ks_extractor_new(&exa, &fc_all) != KS_OK ||
+            ks_tokenizer_new(&tok, fc_all.max_token) != KS_OK)
             return 1;
         const char *name = ks_kernel_get((ks_kernel_id)k)->name;
-        printf("%s\ttokenize\t%s\t%.1f\t-\n", label, name, median_mbs(1, runs, ex, tok, &sum));
-        double mbs = median_mbs(2, runs, ex, tok, &sum);
-        printf("%s\textract\t%s\t%.1f\t%016llx\n", label, name, mbs, (unsigned long long)sum);
-        fflush(stdout);
-        if (k == 0)
-            ref = sum;
-        else if (sum != ref) {
-            fprintf(stderr, "extract_bench: kernel %s gives other vectors than scalar\n", name);
-            return 1;
+        static const char *const row[] = {"tokenize-hash", "extract-words", "extract-default"};
+        printf("%s\ttokenize\t%s\t%.1f\t-\n", label, name,
+               median_mbs(TOKENIZE, runs, NULL, tok, &sum));
+        for (int r = 0; r < 3; r++) {
+            double mbs = median_mbs(r ? EXTRACT : TOKHASH, runs, r == 2 ? exa : exw, tok, &sum);
+            printf("%s\t%s\t%s\t%.1f\t%016llx\n", label, row[r], name, mbs,
+                   (unsigned long long)sum);
+            fflush(stdout);
+            if (!ref[r] || only >= 0)
+                ref[r] = sum;
+            else if (sum != ref[r]) {
+                fprintf(stderr, "extract_bench: %s: kernel %s gives other results than %s\n",
+                        row[r], name, "the first kernel");
+                return 1;
+            }
         }
-        ks_extractor_free(ex);
+        ks_extractor_free(exw);
+        ks_extractor_free(exa);
         ks_tokenizer_free(tok);
     }
     return 0;

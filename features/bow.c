@@ -1,16 +1,20 @@
 /* bow.c - per-message hashed counting.
  *
- * Hashes are appended to an array as tokens arrive. finish() merges equal
- * buckets in an open-addressing table (linear probing, Fibonacci hashing,
- * sized to >= 2 t for t tokens, so probes stay short), then orders only
- * the d distinct buckets: they are hash values, near uniform, so a bucket
- * sort by their top bits into ~d bins leaves ~1 entry per bin, finished by
- * insertion sort (bins over 32 entries, which only crafted collisions
- * make, use qsort). Cost O(t + d) instead of the former qsort of all t
- * hashes; the vectors are identical (tests/simd/bow_count_test.c keeps
- * the qsort version as the reference): integer counts do not depend on
- * order, and weights and the norm are computed in ascending bucket order
- * as before.
+ * Hashes are appended to an array as tokens arrive. finish() counts them
+ * in an ordered hash table (Amble and Knuth's ordered linear probing): a
+ * bucket's home slot is its top bits (home = bucket * slots / 2^bits, a
+ * monotone map), and each cluster of the table is kept sorted, so the
+ * filled slots, read in order, already hold the distinct buckets in
+ * ascending order: no sort per message. Hash values are near uniform, so
+ * with slots >= 2 t for t hashes most land in an empty home slot; a
+ * collision walks the short cluster, and a new bucket that belongs inside
+ * it shifts the rest of the cluster up by one. The table is an array of
+ * (bucket << 32 | count + 2^31) words, EMPTY = all ones; the slots past
+ * the last home slot take what clusters push past the end (at most t).
+ * Crafted input (many hashes of one home slot) would make clusters long:
+ * past a budget of probe and shift steps finish() sorts all t hashes
+ * instead. tests/simd/bow_count_test.c checks the vectors against the
+ * former qsort of all hashes, bit for bit.
  */
 #include <math.h>
 #include <pthread.h>
@@ -20,20 +24,18 @@
 #include "ks/bow.h"
 
 struct ks_bow {
-    uint32_t *h;       /* hashes added since reset */
-    size_t n, cap;
-    uint32_t mask;     /* 2^hash_bits - 1, top bit clear (see bucket_of) */
+    ks_hashes h;       /* hashes added since reset */
+    uint32_t mask;     /* 2^hash_bits - 1, top bit clear */
     unsigned bits;     /* bits of a bucket, <= 31 */
-    uint32_t *tkey;    /* counting table: bucket, or EMPTY */
-    int32_t *tcnt;     /* counting table: signed count */
-    uint32_t *used;    /* slots filled in this finish() */
-    size_t tcap;       /* table slots, a power of two */
-    uint64_t *uniq, *tmp;   /* distinct (bucket << 32 | count), sort space */
-    uint32_t *bin;     /* bin starts of the bucket sort */
-    size_t bcap;       /* entries of bin */
+    uint64_t *t;       /* ordered table, all EMPTY between finish() calls */
+    uint64_t *occ;     /* bit per filled slot of t, all 0 between calls */
+    size_t tcap;       /* words of t */
+    uint64_t *uniq;    /* distinct (bucket << 32 | biased count), ascending */
+    size_t ucap;
 };
 
-#define EMPTY 0xffffffffu   /* no bucket: buckets have the top bit clear */
+#define EMPTY (~0ull)              /* bucket 0xffffffff: buckets are < 2^31 */
+#define BIAS 0x80000000ull         /* count 0 */
 
 ks_status ks_bow_new(ks_bow **out, uint32_t hash_bits)
 {
@@ -53,30 +55,25 @@ void ks_bow_free(ks_bow *b)
 {
     if (!b)
         return;
-    ks_free(b->h);
-    ks_free(b->tkey);
-    ks_free(b->tcnt);
-    ks_free(b->used);
+    ks_hashes_free(&b->h);
+    ks_free(b->t);
+    ks_free(b->occ);
     ks_free(b->uniq);
-    ks_free(b->tmp);
-    ks_free(b->bin);
     ks_free(b);
 }
 
-void ks_bow_reset(ks_bow *b) { b->n = 0; }
-size_t ks_bow_count(const ks_bow *b) { return b->n; }
+void ks_bow_reset(ks_bow *b) { b->h.n = 0; }
+size_t ks_bow_count(const ks_bow *b) { return b->h.n; }
+ks_hashes *ks_bow_hashes(ks_bow *b) { return &b->h; }
 
 ks_status ks_bow_add(ks_bow *b, uint32_t h)
 {
-    if (b->n == b->cap) {
-        size_t cap = b->cap ? b->cap * 2 : 1024;
-        uint32_t *p = ks_realloc(b->h, cap * sizeof *p);
-        if (!p)
-            return ks_fail(KS_ERR_NOMEM, "out of memory counting tokens");
-        b->h = p;
-        b->cap = cap;
+    if (b->h.n == b->h.cap) {
+        ks_status st = ks_hashes_reserve(&b->h, 1);
+        if (st != KS_OK)
+            return st;
     }
-    b->h[b->n++] = h;
+    b->h.h[b->h.n++] = h;
     return KS_OK;
 }
 
@@ -86,99 +83,104 @@ static int cmp_u64(const void *pa, const void *pb)
     return a < c ? -1 : a > c;
 }
 
-/* Room for counting n hashes: table >= 2 n slots, all EMPTY. */
-static ks_status table_reserve(ks_bow *b, size_t n)
+/* The entry of hash h alone: its bucket, count +1 or -1 (top bit). */
+static inline uint64_t entry_of(const ks_bow *b, uint32_t h)
 {
-    size_t cap = 64;
-    while (cap < 2 * n)
-        cap *= 2;
-    if (cap <= b->tcap)
-        return KS_OK;
-    ks_free(b->tkey);
-    ks_free(b->tcnt);
-    ks_free(b->used);
-    ks_free(b->uniq);
-    ks_free(b->tmp);
-    b->tcnt = ks_malloc(cap * sizeof *b->tcnt);
-    b->tkey = ks_malloc(cap * sizeof *b->tkey);
-    b->used = ks_malloc(cap / 2 * sizeof *b->used);
-    b->uniq = ks_malloc(cap / 2 * sizeof *b->uniq);
-    b->tmp = ks_malloc(cap / 2 * sizeof *b->tmp);
-    b->tcap = 0;
-    if (!b->tcnt || !b->tkey || !b->used || !b->uniq || !b->tmp)
-        return ks_fail(KS_ERR_NOMEM, "out of memory counting tokens");
-    memset(b->tkey, 0xff, cap * sizeof *b->tkey);
-    b->tcap = cap;
-    return KS_OK;
+    return (uint64_t)(h & b->mask) << 32 | (BIAS + 1 - ((h >> 31) << 1));
 }
 
-/* Merges the hashes into the table; returns the number of distinct
- * buckets, whose (bucket, count) go to b->uniq in first-seen order. The
- * table is left all EMPTY again. */
-static size_t count_hashes(ks_bow *b)
+/* Counts the n hashes of b by sorting them (the fallback for crafted
+ * input); leaves the distinct entries in b->uniq, returns their number. */
+static size_t count_sorted(ks_bow *b)
 {
-    size_t slots = 64, tmask, d = 0;
-    while (slots < 2 * b->n)   /* only the part of the table n needs, */
-        slots *= 2;            /* so a big message once leaves no misses */
-    tmask = slots - 1;
-    unsigned shift = 32 - (unsigned)__builtin_ctzll(slots);
-    for (size_t k = 0; k < b->n; k++) {
-        uint32_t h = b->h[k], bucket = h & b->mask;
-        size_t s = (uint32_t)(bucket * 0x9e3779b1u) >> shift;
-        while (b->tkey[s] != bucket && b->tkey[s] != EMPTY)
-            s = (s + 1) & tmask;
-        /* new or seen is a coin toss: select, do not branch */
-        int fresh = b->tkey[s] == EMPTY;
-        b->tkey[s] = bucket;
-        b->tcnt[s] = (fresh ? 0 : b->tcnt[s]) + 1 - (int32_t)((h >> 31) << 1);
-        b->used[d] = (uint32_t)s;
-        d += (size_t)fresh;
-    }
-    for (size_t k = 0; k < d; k++) {
-        size_t s = b->used[k];
-        b->uniq[k] = (uint64_t)b->tkey[s] << 32 | (uint32_t)b->tcnt[s];
-        b->tkey[s] = EMPTY;
+    size_t n = b->h.n, d = 0;
+    uint64_t *u = b->uniq;
+    for (size_t k = 0; k < n; k++)
+        u[k] = entry_of(b, b->h.h[k]);
+    qsort(u, n, sizeof *u, cmp_u64);
+    for (size_t k = 0; k < n; k++) {
+        if (d && u[d - 1] >> 32 == u[k] >> 32)
+            u[d - 1] += (uint32_t)u[k] - BIAS;
+        else
+            u[d++] = u[k];
     }
     return d;
 }
 
-/* Sorts b->uniq[0..d) by bucket (distinct) into b->tmp; see the top. */
-static ks_status sort_distinct(ks_bow *b, size_t d)
+/* Counts the n hashes of b in the ordered table; the distinct entries
+ * go to b->uniq in ascending bucket order. Returns their number, or
+ * (size_t)-1 when the step budget ran out (the table is clean again). */
+#define SET(occ, s) ((occ)[(s) >> 6] |= 1ull << ((s) & 63))
+
+/* Empties the filled slots below top, in order; with u, copies them
+ * there first. Returns their number. */
+static size_t drain(ks_bow *b, size_t top, uint64_t *u)
 {
-    unsigned bb = 0;
-    while ((1ull << bb) < d && bb < b->bits)
-        bb++;
-    size_t nbin = (size_t)1 << bb;
-    unsigned shift = 32 + b->bits - bb;
-    if (nbin + 1 > b->bcap) {
-        uint32_t *p = ks_realloc(b->bin, (nbin + 1) * sizeof *p);
-        if (!p)
-            return ks_fail(KS_ERR_NOMEM, "out of memory counting tokens");
-        b->bin = p;
-        b->bcap = nbin + 1;
+    size_t dn = 0;
+    for (size_t w = 0; w < (top + 63) / 64; w++) {
+        uint64_t bits = b->occ[w];
+        b->occ[w] = 0;
+        while (bits) {
+            size_t s = w * 64 + (size_t)__builtin_ctzll(bits);
+            bits &= bits - 1;
+            if (u)
+                u[dn] = b->t[s];
+            dn++;
+            b->t[s] = EMPTY;
+        }
     }
-    memset(b->bin, 0, (nbin + 1) * sizeof *b->bin);
-    for (size_t k = 0; k < d; k++)
-        b->bin[(b->uniq[k] >> shift) + 1]++;
-    for (size_t i = 1; i <= nbin; i++)
-        b->bin[i] += b->bin[i - 1];
-    for (size_t k = 0; k < d; k++)   /* bin[i] ends as the end of bin i */
-        b->tmp[b->bin[b->uniq[k] >> shift]++] = b->uniq[k];
-    for (size_t i = 0, lo = 0; i < nbin; lo = b->bin[i++]) {
-        size_t hi = b->bin[i];
-        if (hi - lo > 32) {
-            qsort(b->tmp + lo, hi - lo, sizeof *b->tmp, cmp_u64);
+    return dn;
+}
+
+static size_t count_table(ks_bow *b, unsigned k)
+{
+    const uint32_t *h = b->h.h;
+    size_t n = b->h.n, slots = (size_t)1 << k, top = slots;
+    size_t budget = 32 * n + 4096;
+    unsigned down = b->bits - k;   /* home = bucket >> down (k <= bits) */
+    uint64_t *t = b->t, *occ = b->occ;
+    uint32_t mask = b->mask;
+
+    for (size_t i = 0; i < n; i++) {
+        uint32_t x = h[i] & mask;
+        uint64_t d = (uint64_t)(int64_t)((int32_t)h[i] >> 31 | 1);   /* +1 or -1 */
+        size_t s = x >> down;
+        uint64_t e = t[s];
+        /* the usual cases, without a coin-toss branch: the home slot is
+         * empty or holds x */
+        uint32_t key = (uint32_t)(e >> 32);   /* 0xffffffff when EMPTY */
+        /* key == x or EMPTY, tested with one branch (the compiler splits an
+         * ||, and which side holds is a coin toss): a product is 0 when
+         * one factor is */
+        if (__builtin_expect((uint64_t)(key ^ x) * (uint32_t)(key + 1) == 0, 1)) {
+            t[s] = (e == EMPTY ? (uint64_t)x << 32 | BIAS : e) + d;
+            SET(occ, s);
             continue;
         }
-        for (size_t k = lo + 1; k < hi; k++) {
-            uint64_t v = b->tmp[k];
-            size_t j = k;
-            for (; j > lo && b->tmp[j - 1] > v; j--)
-                b->tmp[j] = b->tmp[j - 1];
-            b->tmp[j] = v;
+        size_t s0 = s;
+        while ((uint32_t)(e >> 32) < x)
+            e = t[++s];
+        if ((uint32_t)(e >> 32) == x) {
+            t[s] += d;
+        } else {   /* x goes at s: shift the rest of the cluster up */
+            size_t j = s;
+            while (t[j] != EMPTY)
+                j++;
+            for (size_t q = j; q > s; q--)   /* clusters are short */
+                t[q] = t[q - 1];
+            t[s] = (uint64_t)x << 32 | (BIAS + d);
+            SET(occ, j);
+            s = j;
         }
+        if (s + 1 > top)
+            top = s + 1;
+        if (s - s0 > budget) {   /* crafted input: sort instead */
+            drain(b, top, NULL);
+            return (size_t)-1;
+        }
+        budget -= s - s0;
     }
-    return KS_OK;
+    return drain(b, top, b->uniq);
 }
 
 static ks_status fvec_reserve(ks_fvec *v, size_t n)
@@ -204,36 +206,91 @@ static void log_init(void)
         log_table[c] = 1.0 + log((double)c);
 }
 
+/* Table slots for n hashes: 2^k >= 2 n, at most 2^bits (then home slot =
+ * bucket: no collisions). Grows t and uniq. */
+static ks_status reserve(ks_bow *b, size_t n, unsigned *kout)
+{
+    unsigned k = 6;
+    while (((size_t)1 << k) < 2 * n && k < b->bits)
+        k++;
+    if (k > b->bits)
+        k = b->bits;
+    /* clusters push at most n entries past the last home slot; one more
+     * EMPTY ends every probe */
+    size_t need = ((size_t)1 << k) + n + 1;
+    if (need > b->tcap) {
+        ks_free(b->t);
+        ks_free(b->occ);
+        b->tcap = 0;
+        b->t = ks_malloc(need * sizeof *b->t);
+        b->occ = ks_calloc((need + 63) / 64, sizeof *b->occ);
+        if (!b->t || !b->occ)
+            return ks_fail(KS_ERR_NOMEM, "out of memory counting tokens");
+        memset(b->t, 0xff, need * sizeof *b->t);
+        b->tcap = need;
+    }
+    /* the compaction writes one entry past the last distinct one */
+    if (n + 1 > b->ucap) {
+        size_t cap = n + 1 > 2 * b->ucap ? n + 1 : 2 * b->ucap;
+        if (cap < ((size_t)1 << k) + 1)
+            cap = ((size_t)1 << k) + 1;
+        ks_free(b->uniq);
+        b->ucap = 0;
+        if (!(b->uniq = ks_malloc(cap * sizeof *b->uniq)))
+            return ks_fail(KS_ERR_NOMEM, "out of memory counting tokens");
+        b->ucap = cap;
+    }
+    *kout = k;
+    return KS_OK;
+}
+
 ks_status ks_bow_finish(ks_bow *b, uint32_t weighting, int normalize,
                         ks_fvec *out)
 {
     double norm = 0;
     size_t d;
+    unsigned k = 0;
     ks_status st;
 
     pthread_once(&log_once, log_init);
     out->n = 0;
-    if ((st = table_reserve(b, b->n)) != KS_OK)
+    if ((st = reserve(b, b->h.n, &k)) != KS_OK)
         return st;
-    d = count_hashes(b);
-    if ((st = fvec_reserve(out, d)) != KS_OK || (st = sort_distinct(b, d)) != KS_OK)
+    if ((d = count_table(b, k)) == (size_t)-1)
+        d = count_sorted(b);
+    if ((st = fvec_reserve(out, d)) != KS_OK)
         return st;
-    for (size_t i = 0; i < d; i++) {
-        long count = (int32_t)(uint32_t)b->tmp[i];
-        if (count == 0)
-            continue;
-        double mag = weighting != KS_WEIGHT_LOG ? 1.0 : labs(count) < LOG_TABLE
-                     ? log_table[labs(count)] : 1.0 + log((double)labs(count));
-        double v = count < 0 ? -mag : mag;
-        out->f[out->n].index = (uint32_t)(b->tmp[i] >> 32);
-        out->f[out->n].value = (float)v;
-        out->n++;
-        norm += v * v;
+    ks_feature *f = out->f;
+    uint32_t m = 0;
+    if (weighting != KS_WEIGHT_LOG) {
+        /* binary: +-1 per non-zero count; the norm is their number */
+        for (size_t i = 0; i < d; i++) {   /* no branch on the sign */
+            uint32_t c = (uint32_t)b->uniq[i], one = 0x3f800000u;   /* 1.0f */
+            one |= c < (uint32_t)BIAS ? 0x80000000u : 0;           /* sign */
+            f[m].index = (uint32_t)(b->uniq[i] >> 32);
+            memcpy(&f[m].value, &one, sizeof one);
+            m += c != (uint32_t)BIAS;
+        }
+        norm = (double)m;
+    } else {
+        for (size_t i = 0; i < d; i++) {
+            long count = (int32_t)((uint32_t)b->uniq[i] - (uint32_t)BIAS);
+            if (count == 0)
+                continue;
+            double mag = labs(count) < LOG_TABLE ? log_table[labs(count)]
+                                                 : 1.0 + log((double)labs(count));
+            double v = count < 0 ? -mag : mag;
+            f[m].index = (uint32_t)(b->uniq[i] >> 32);
+            f[m].value = (float)v;
+            m++;
+            norm += v * v;
+        }
     }
+    out->n = m;
     if (normalize && norm > 0) {
         float s = (float)(1.0 / sqrt(norm));
-        for (uint32_t k = 0; k < out->n; k++)
-            out->f[k].value *= s;
+        for (uint32_t i = 0; i < m; i++)
+            f[i].value *= s;
     }
     return KS_OK;
 }

@@ -67,10 +67,7 @@ struct ks_extractor {
     ks_tokenizer *tok;
     ks_bow *bow;
     uint32_t seed_body, seed_url, seed_meta, seed_gram, seed_hdr;
-    uint32_t cur_seed;     /* seed of the segment being tokenised */
-    int bigrams;           /* 1 while tokenising body text with BIGRAMS */
-    int have_prev;         /* prev holds the previous body token's hash */
-    uint32_t prev;
+    unsigned longs[17];    /* runs too long to be words, by length class */
     ks_status err;         /* first failure inside a callback */
     unsigned urls, html, attachments, bodies;
     size_t body_bytes;
@@ -147,32 +144,32 @@ static void add_meta(ks_extractor *ex, const char *fmt, ...)
     add(ex, ks_hash32(s, (size_t)n, ex->seed_meta));
 }
 
-static void on_token(void *ctx, const char *tok, size_t len, int is_long)
+/* A run too long to be a word: only its length class is kept (as a meta
+ * feature, added at the end of the message: the token hashes are being
+ * appended while this runs). */
+static void on_long(void *ctx, const char *tok, size_t len, int is_long)
 {
     ks_extractor *ex = ctx;
-    uint32_t h;
-    if (is_long) {   /* a run too long to be a word: keep only its length */
-        add_meta(ex, "long:%zu", len < 64 ? len / 8 : len < 1024 ? 8 + len / 128 : 16);
-        return;
-    }
-    h = ks_hash32(tok, len, ex->cur_seed);
-    add(ex, h);
-    if (ex->bigrams) {
-        if (ex->have_prev)
-            add(ex, ks_hash_pair(ex->prev, h));
-        ex->prev = h;
-        ex->have_prev = 1;
-    }
+    ex->longs[len < 64 ? len / 8 : len < 1024 ? 8 + len / 128 : 16]++;
 }
 
+/* The tokens of s, hashed under seed straight into the bag (the batch
+ * path of tokenize.h), and with bigrams the pairs of adjacent word
+ * hashes (a long run between two words does not break their pair). */
 static void tokenize(ks_extractor *ex, const char *s, size_t len, uint32_t seed,
                      int bigrams)
 {
-    ks_status st;
-    ex->cur_seed = seed;
-    ex->bigrams = bigrams && (ex->cfg.families & KS_FEAT_BIGRAMS);
-    ex->have_prev = 0;
-    st = ks_tokenize(ex->tok, s, len, on_token, ex);
+    ks_hashes *hs = ks_bow_hashes(ex->bow);
+    size_t first = hs->n, m;
+    ks_status st = ks_tokenize_hash(ex->tok, s, len, seed, hs, on_long, ex);
+    if (st == KS_OK && bigrams && (ex->cfg.families & KS_FEAT_BIGRAMS) &&
+        (m = hs->n - first) > 1 && (st = ks_hashes_reserve(hs, m - 1)) == KS_OK) {
+        const uint32_t *w = hs->h + first;
+        uint32_t *o = hs->h + hs->n;
+        for (size_t i = 0; i + 1 < m; i++)
+            o[i] = ks_hash_pair(w[i], w[i + 1]);
+        hs->n += m - 1;
+    }
     if (st != KS_OK && ex->err == KS_OK)
         ex->err = st;
 }
@@ -284,10 +281,31 @@ static int mail_sink(void *ctx, ks_seg_kind kind, const char *name,
 static void chargrams(ks_extractor *ex, const char *s, size_t len)
 {
     size_t n = ex->cfg.ngram_n, end = len < ex->cfg.ngram_bytes ? len : ex->cfg.ngram_bytes;
-    if (!(ex->cfg.families & KS_FEAT_CHARGRAMS))
+    const unsigned char *p = (const unsigned char *)s;
+    ks_hashes *hs = ks_bow_hashes(ex->bow);
+    uint64_t mask = n >= 8 ? ~0ull : (1ull << (8 * n)) - 1, w;
+    size_t m, i = 0;
+    ks_status st;
+    if (!(ex->cfg.families & KS_FEAT_CHARGRAMS) || end < n)
         return;
-    for (size_t i = 0; i + n <= end; i++)
-        add(ex, ks_hash32(s + i, n, ex->seed_gram));
+    m = end - n + 1;   /* windows p[i .. i + n), i < m */
+    if ((st = ks_hashes_reserve(hs, m)) != KS_OK) {
+        if (ex->err == KS_OK)
+            ex->err = st;
+        return;
+    }
+    uint32_t *o = hs->h + hs->n;
+    for (; i < m && i + 8 <= len; i++) {   /* whole 8-byte loads inside s */
+        memcpy(&w, p + i, 8);
+        o[i] = ks_hash_gram(w & mask, ex->seed_gram);
+    }
+    for (; i < m; i++) {   /* the last few windows, byte by byte */
+        w = 0;
+        for (size_t k = 0; k < n; k++)
+            w |= (uint64_t)p[i + k] << (8 * k);
+        o[i] = ks_hash_gram(w, ex->seed_gram);
+    }
+    hs->n += m;
 }
 
 /* Plain text (the example's CSV): a first line "Subject: ..." is a header. */
@@ -319,6 +337,7 @@ ks_status ks_extract(ks_extractor *ex, const ks_message *msg, ks_fvec *out)
     if (msg->kind == KS_MSG_VECTOR)   /* already features: as given */
         return ks_libsvm_vector(msg->data, msg->len, ex->cfg.hash_bits, out);
     ks_bow_reset(ex->bow);
+    memset(ex->longs, 0, sizeof ex->longs);
     ex->err = KS_OK;
     ex->urls = ex->html = ex->attachments = ex->bodies = 0;
     ex->body_bytes = 0;
@@ -331,6 +350,9 @@ ks_status ks_extract(ks_extractor *ex, const ks_message *msg, ks_fvec *out)
     if (ex->err != KS_OK)
         return ex->err;
     chargrams(ex, msg->data, msg->len);
+    for (unsigned c = 0; c < sizeof ex->longs / sizeof *ex->longs; c++)
+        for (unsigned k = 0; k < ex->longs[c]; k++)
+            add_meta(ex, "long:%u", c);
     add_meta(ex, "bodylen:%u", log2_bucket(ex->body_bytes));
     add_meta(ex, "urls:%u", ex->urls < 16 ? ex->urls : 16);
     add_meta(ex, "html:%u", ex->html ? 1 : 0);

@@ -1,5 +1,7 @@
-/* hash.c - MurmurHash3 x86_32, written from the published algorithm. */
+/* hash.c - the token hashes (see hash.h): MurmurHash3 x86_32, written from
+ * the published algorithm, and the word hash of the hot path. */
 #include <string.h>
+#include "ks/alloc.h"
 #include "ks/hash.h"
 
 static inline uint32_t rotl32(uint32_t x, int r) { return (x << r) | (x >> (32 - r)); }
@@ -52,4 +54,47 @@ uint32_t ks_hash32(const void *key, size_t len, uint32_t seed)
 uint32_t ks_hash_pair(uint32_t a, uint32_t b)
 {
     return fmix32(a * 0x9e3779b1u ^ rotl32(b, 16) ^ 0x5bd1e995u);
+}
+
+/* The word hash, the specification of ks_hash_tok_padded():
+ *   h = (seed:seed) ^ len * P0
+ *   for each 8-byte little-endian word w of the key, the last one padded
+ *   with zero bytes (no word for len 0):
+ *       h = (h ^ w) * P1;  h ^= h >> 32
+ *   the hash is the high 32 bits of h * P2.
+ * The length in the start value tells "a" from "a\0". */
+uint32_t ks_hash_tok(const void *key, size_t len, uint32_t seed)
+{
+    const unsigned char *p = key;
+    uint64_t h = ks_htok_start(len, seed);
+    for (size_t i = 0; i < len; i += 8) {
+        uint64_t w = 0;
+        size_t r = len - i < 8 ? len - i : 8;
+        for (size_t k = 0; k < r; k++)
+            w |= (uint64_t)p[i + k] << (8 * k);
+        h = ks_htok_word(h, w);
+    }
+    return ks_htok_final(h);
+}
+
+ks_status ks_hashes_reserve(ks_hashes *a, size_t more)
+{
+    if (more <= a->cap - a->n)
+        return KS_OK;
+    size_t cap = a->cap ? a->cap : 1024;
+    while (cap - a->n < more)
+        cap *= 2;
+    uint32_t *h = ks_realloc(a->h, cap * sizeof *h);
+    if (!h)
+        return ks_fail(KS_ERR_NOMEM, "out of memory for %zu token hashes", cap);
+    a->h = h;
+    a->cap = cap;
+    return KS_OK;
+}
+
+void ks_hashes_free(ks_hashes *a)
+{
+    ks_free(a->h);
+    a->h = NULL;
+    a->n = a->cap = 0;
 }

@@ -43,7 +43,7 @@ ks_status ks_tokenizer_new(ks_tokenizer **out, size_t max_token)
     if (!t)
         return ks_fail(KS_ERR_NOMEM, "out of memory for the tokenizer");
     t->max_token = max_token ? max_token : 64;
-    t->lower = ks_malloc(CHUNK);
+    t->lower = ks_calloc(1, CHUNK + 8);   /* + 8: whole-word hash loads */
     if (!t->lower) {
         ks_free(t);
         return ks_fail(KS_ERR_NOMEM, "out of memory for the tokenizer");
@@ -163,6 +163,32 @@ static ks_status unicode_run(ks_tokenizer *t, const char *s, size_t len,
     return KS_OK;
 }
 
+/* Where tokens go: the caller's callback, or (hashing) their hashes to
+ * out and long runs to fn. */
+typedef struct {
+    ks_token_fn fn;
+    void *ctx;
+    ks_hashes *out;
+    uint32_t seed;
+    ks_status err;   /* first failure of hash_token() */
+} sink;
+
+/* The token callback of the hashing form (the scalar kernel, the Unicode
+ * path, runs past a chunk): ks_hash_tok() of the token, appended. */
+static void hash_token(void *ctx, const char *tok, size_t len, int is_long)
+{
+    sink *k = ctx;
+    if (is_long) {
+        if (k->fn)
+            k->fn(k->ctx, tok, len, 1);
+        return;
+    }
+    if (k->out->n == k->out->cap && k->err == KS_OK)
+        k->err = ks_hashes_reserve(k->out, 1);
+    if (k->out->n < k->out->cap)
+        k->out->h[k->out->n++] = ks_hash_tok(tok, len, k->seed);
+}
+
 /* The scalar kernel: the specification the SIMD path below must match. */
 static ks_status tokenize_scalar(ks_tokenizer *t, const char *s, size_t len,
                                  ks_token_fn fn, void *ctx)
@@ -269,8 +295,73 @@ static ks_status simd_token(ks_tokenizer *t, const char *s, size_t n, const char
  * ends the first non-word bits after a word bit; they alternate, so two
  * bit scans give each token. Returns where the next chunk starts: n, or
  * the start of a token that may go on past the chunk (*open set). */
-static ks_status walk_chunk(ks_tokenizer *t, const char *s, size_t n, int last,
-                            ks_token_fn fn, void *ctx, size_t *resume)
+/* One token of walk_chunk(): hashed in place when it can be (ASCII, not
+ * long, folded bytes in t->lower), else through simd_token(). */
+static inline __attribute__((always_inline)) ks_status
+put_token(ks_tokenizer *t, const char *s, size_t n, const char *low, int high,
+          sink *k, int hashing)
+{
+    if (!hashing)
+        return simd_token(t, s, n, low, high, k->fn, k->ctx);
+    if (!high && n <= t->max_token && low) {
+        k->out->h[k->out->n++] = ks_hash_tok_padded(low, n, k->seed);
+        return KS_OK;
+    }
+    ks_status st = simd_token(t, s, n, low, high, hash_token, k);
+    if (st == KS_OK && (st = k->err) == KS_OK)   /* the Unicode path may have */
+        st = ks_hashes_reserve(k->out, CHUNK / 2 + 1);   /* used the chunk's room */
+    return st;
+}
+
+/* walk_chunk() of a hashing call on a chunk without high bytes: the
+ * tokens' hashes straight to the room reserved for them (at most one
+ * token per 2 bytes), long runs to k->fn. Returns the start of a token
+ * open at the chunk's end in *open_start, or (size_t)-1. */
+static void walk_ascii_hash(ks_tokenizer *t, const char *s, size_t n, sink *k,
+                            size_t *open_start)
+{
+    const unsigned char *low = t->lower;
+    const size_t nw = (n + 63) / 64, maxt = t->max_token;
+    const uint32_t seed = k->seed;
+    uint32_t *o = k->out->h + k->out->n;
+    uint64_t carry = 0;
+    size_t start = 0;
+    int open = 0;
+
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t W = t->word[w], prev = W << 1 | carry;
+        uint64_t S = W & ~prev, E = ~W & prev;
+        carry = W >> 63;
+        for (;;) {
+            if (!open) {
+                if (!S)
+                    break;
+                start = w * 64 + (size_t)__builtin_ctzll(S);
+                S &= S - 1;
+            }
+            if (!E) {
+                open = 1;
+                break;
+            }
+            size_t end = w * 64 + (size_t)__builtin_ctzll(E);
+            E &= E - 1;
+            open = 0;
+            if (__builtin_expect(end - start <= maxt, 1)) {
+                *o++ = ks_hash_tok_padded(low + start, end - start, seed);
+            } else if (k->fn) {
+                k->out->n = (size_t)(o - k->out->h);
+                k->fn(k->ctx, s + start, end - start, 1);
+                o = k->out->h + k->out->n;
+            }
+        }
+    }
+    k->out->n = (size_t)(o - k->out->h);
+    *open_start = open ? start : (size_t)-1;
+}
+
+static inline __attribute__((always_inline)) ks_status
+walk_chunk(ks_tokenizer *t, const char *s, size_t n, int last, sink *k, int hashing,
+           size_t *resume)
 {
     size_t nw = (n + 63) / 64, start = 0;
     uint64_t carry = 0, anyh = 0;
@@ -279,6 +370,11 @@ static ks_status walk_chunk(ks_tokenizer *t, const char *s, size_t n, int last,
 
     for (size_t w = 0; w < nw; w++)
         anyh |= t->high[w];
+    if (hashing && !anyh) {   /* the usual case: ASCII text */
+        walk_ascii_hash(t, s, n, k, &start);
+        open = start != (size_t)-1;
+        nw = 0;   /* done: only the open token below is left */
+    }
     for (size_t w = 0; w < nw; w++) {
         uint64_t W = t->word[w], prev = W << 1 | carry;
         uint64_t S = W & ~prev, E = ~W & prev;
@@ -296,8 +392,8 @@ static ks_status walk_chunk(ks_tokenizer *t, const char *s, size_t n, int last,
             size_t end = w * 64 + (size_t)__builtin_ctzll(E);
             E &= E - 1;
             open = 0;
-            st = simd_token(t, s + start, end - start, (const char *)t->lower + start,
-                            anyh && any_high(t->high, start, end), fn, ctx);
+            st = put_token(t, s + start, end - start, (const char *)t->lower + start,
+                           anyh && any_high(t->high, start, end), k, hashing);
             if (st != KS_OK)
                 return st;
         }
@@ -308,14 +404,14 @@ static ks_status walk_chunk(ks_tokenizer *t, const char *s, size_t n, int last,
             *resume = start;
             return KS_DONE;
         }
-        return simd_token(t, s + start, n - start, (const char *)t->lower + start,
-                          anyh && any_high(t->high, start, n), fn, ctx);
+        return put_token(t, s + start, n - start, (const char *)t->lower + start,
+                         anyh && any_high(t->high, start, n), k, hashing);
     }
     return KS_OK;
 }
 
-static ks_status tokenize_simd(ks_tokenizer *t, const char *s, size_t len,
-                               ks_token_fn fn, void *ctx)
+static inline __attribute__((always_inline)) ks_status
+tokenize_simd(ks_tokenizer *t, const char *s, size_t len, sink *k, int hashing)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t base = 0;
@@ -324,7 +420,10 @@ static ks_status tokenize_simd(ks_tokenizer *t, const char *s, size_t len,
     while (base < len) {
         size_t n = len - base < CHUNK ? len - base : CHUNK, resume = 0;
         classify(t, p + base, n);
-        st = walk_chunk(t, s + base, n, base + n == len, fn, ctx, &resume);
+        /* room for every ASCII token of the chunk: at most one per 2 bytes */
+        if (hashing && (st = ks_hashes_reserve(k->out, n / 2 + 1)) != KS_OK)
+            return st;
+        st = walk_chunk(t, s + base, n, base + n == len, k, hashing, &resume);
         if (st < 0)
             return st;
         if (st == KS_DONE && resume == 0) {   /* a run as long as a chunk */
@@ -332,7 +431,7 @@ static ks_status tokenize_simd(ks_tokenizer *t, const char *s, size_t len,
             int high = any_high(t->high, 0, n);
             for (; end < len && ks_tok_word_byte[p[end]]; end++)
                 high |= p[end] & 0x80;
-            if ((st = simd_token(t, s + base, end - base, NULL, high, fn, ctx)) != KS_OK)
+            if ((st = put_token(t, s + base, end - base, NULL, high, k, hashing)) != KS_OK)
                 return st;
             resume = end - base;
         }
@@ -344,7 +443,19 @@ static ks_status tokenize_simd(ks_tokenizer *t, const char *s, size_t len,
 ks_status ks_tokenize(ks_tokenizer *t, const char *s, size_t len,
                       ks_token_fn fn, void *ctx)
 {
+    sink k = {fn, ctx, NULL, 0, KS_OK};
     if (t->kernel == KS_KERNEL_SCALAR)
         return tokenize_scalar(t, s, len, fn, ctx);
-    return tokenize_simd(t, s, len, fn, ctx);
+    return tokenize_simd(t, s, len, &k, 0);
+}
+
+ks_status ks_tokenize_hash(ks_tokenizer *t, const char *s, size_t len, uint32_t seed,
+                           ks_hashes *out, ks_token_fn on_long, void *ctx)
+{
+    sink k = {on_long, ctx, out, seed, KS_OK};
+    ks_status st;
+    if (t->kernel != KS_KERNEL_SCALAR)
+        return tokenize_simd(t, s, len, &k, 1);
+    st = tokenize_scalar(t, s, len, hash_token, &k);
+    return st != KS_OK ? st : k.err;
 }

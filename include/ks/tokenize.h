@@ -15,6 +15,8 @@
 #define KS_TOKENIZE_H
 
 #include <stddef.h>
+#include <stdint.h>
+#include "hash.h"
 #include "status.h"
 
 /* tok is valid only during the call; it is not NUL-terminated. */
@@ -30,6 +32,15 @@ void ks_tokenizer_free(ks_tokenizer *t);   /* NULL is a no-op */
  * non-ASCII run is passed through byte for byte (lower-cased ASCII only). */
 ks_status ks_tokenize(ks_tokenizer *t, const char *s, size_t len,
                       ks_token_fn fn, void *ctx);
+
+/* The batch form for hashed features: appends ks_hash_tok(token, seed)
+ * (hash.h) of every token that ks_tokenize() would pass with is_long 0 to
+ * out, in order, and calls on_long (may be NULL) for the others. Same
+ * tokens as ks_tokenize(), without a call per token: the SIMD kernels
+ * hash the folded bytes where they lie. KS_ERR_NOMEM. */
+ks_status ks_tokenize_hash(ks_tokenizer *t, const char *s, size_t len,
+                           uint32_t seed, ks_hashes *out, ks_token_fn on_long,
+                           void *ctx);
 
 /* The kernel t uses (cpu.h ks_kernel_id): the one ks_cpu_init() chose, at
  * ks_tokenizer_new(). Every kernel gives the tokens of the scalar one.

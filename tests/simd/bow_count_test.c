@@ -1,4 +1,4 @@
-/* bow_count_test.c - the hash-table counting of bow.c against the former
+/* bow_count_test.c - the ordered-table counting of bow.c against the former
  * qsort of all hashes (kept here as the reference), and the branchless
  * MurmurHash3 tail against the reference switch. Vectors must be equal
  * bit for bit: indices, float values, order. */
@@ -127,4 +127,51 @@ Test(bow_count, hash_tail_equals_reference)
         cr_assert_eq(ks_hash32(p, len, seed), murmur_ref(p, len, seed), "len %zu", len);
         free(p);
     }
+}
+
+/* Crafted hashes for the ordered table: dense runs of buckets that share
+ * home slots (long clusters, shifts, the sorting fallback past the step
+ * budget), in ascending, descending and random order, with repeats and
+ * cancelling signs, and hashes appended through ks_bow_hashes(). */
+Test(bow_count, crafted_clusters_equal_sorting_reference)
+{
+    static uint32_t h[40000];
+    const uint32_t bits[] = {8, 12, 20, 28, 31};
+    ks_fvec a = {0}, b = {0};
+    for (int round = 0; round < 150; round++) {
+        uint32_t hb = bits[round % 5], top = hb >= 31 ? 0x7fffffffu : (1u << hb) - 1;
+        size_t n = round < 50 ? (size_t)round * 7 : 1000 + rnd() % 39000;
+        ks_bow *bow;
+        cr_assert_eq(ks_bow_new(&bow, hb), KS_OK);
+        ks_hashes *hs = ks_bow_hashes(bow);
+        cr_assert_eq(ks_hashes_reserve(hs, n), KS_OK);
+        for (size_t i = 0; i < n; i++) {
+            switch (round % 6) {
+            case 0: h[i] = (uint32_t)i; break;                       /* ascending */
+            case 1: h[i] = (uint32_t)(n - i); break;                 /* descending */
+            case 2: h[i] = top - rnd() % (uint32_t)(n + 1); break;   /* dense, at the end */
+            case 3: h[i] = (uint32_t)(i % 97) | (rnd() & 0x80000000u); break;
+            case 4: h[i] = (uint32_t)(i / 3) << (hb > 12 ? hb - 12 : 0); break;
+            default: h[i] = rnd() % 64 == 0 ? rnd() : (uint32_t)(i & ~7u); break;
+            }
+            hs->h[hs->n++] = h[i];
+        }
+        uint32_t w = (uint32_t)round / 6 % 2;
+        int norm = round / 12 % 2;
+        cr_assert_eq(ks_bow_count(bow), n);
+        cr_assert_eq(ks_bow_finish(bow, w, norm, &a), KS_OK);
+        reference(h, n, hb, w, norm, &b);
+        cr_assert_eq(a.n, b.n, "round %d: %u vs %u entries", round, a.n, b.n);
+        cr_assert(!a.n || !memcmp(a.f, b.f, a.n * sizeof *a.f), "round %d differs", round);
+        /* the table is clean again: a small random message after it */
+        ks_bow_reset(bow);
+        for (size_t i = 0; i < 300; i++)
+            cr_assert_eq(ks_bow_add(bow, h[i] = rnd()), KS_OK);
+        cr_assert_eq(ks_bow_finish(bow, w, norm, &a), KS_OK);
+        reference(h, 300, hb, w, norm, &b);
+        cr_assert(a.n == b.n && !memcmp(a.f, b.f, a.n * sizeof *a.f), "round %d after", round);
+        ks_bow_free(bow);
+    }
+    ks_fvec_free(&a);
+    free(b.f);
 }

@@ -26,6 +26,11 @@ ParameterizedTestParameters(kernels, tokens)
     return cr_make_param_array(int, (void *)simd_kernels,
                                sizeof simd_kernels / sizeof *simd_kernels);
 }
+ParameterizedTestParameters(kernels, hashes)
+{
+    return cr_make_param_array(int, (void *)simd_kernels,
+                               sizeof simd_kernels / sizeof *simd_kernels);
+}
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint32_t rnd(void)
@@ -99,6 +104,70 @@ static void same_tokens(int k, const char *s, size_t len, size_t max_token)
     ks_tokenizer_free(t);
 }
 
+/* The batch form, ks_tokenize_hash(): its hashes and long runs must be
+ * the scalar kernel's, and those must be the specification: ks_tokenize()
+ * with ks_hash_tok() of every token that is not long. The array starts
+ * with a few hashes already in it (the call appends). */
+static void longs(void *ctx, const char *tok, size_t len, int is_long)
+{
+    ks_buf_printf(ctx, "%zu:%d|", len, is_long);
+}
+
+typedef struct {
+    ks_hashes h;
+    ks_buf l;
+} spec_out;
+
+static void spec(void *ctx, const char *tok, size_t len, int is_long)
+{
+    spec_out *o = ctx;
+    if (is_long) {
+        longs(&o->l, tok, len, is_long);
+        return;
+    }
+    cr_assert_eq(ks_hashes_reserve(&o->h, 1), KS_OK);
+    o->h.h[o->h.n++] = ks_hash_tok(tok, len, 0xabcdef01u);
+}
+
+static void same_hashes(int k, const char *s, size_t len, size_t max_token)
+{
+    ks_tokenizer *ref, *t;
+    ks_hashes a = {0}, b = {0};
+    ks_buf la = {0}, lb = {0};
+    spec_out sp = {{0}, {0}};
+    cr_assert_eq(ks_tokenizer_new(&ref, max_token), KS_OK);
+    cr_assert_eq(ks_tokenizer_new(&t, max_token), KS_OK);
+    cr_assert_eq(ks_tokenizer_set_kernel(ref, KS_KERNEL_SCALAR), KS_OK);
+    cr_assert_eq(ks_tokenizer_set_kernel(t, k), KS_OK);
+    size_t pre = len % 3;   /* hashes already in the array */
+    for (ks_hashes *x = &a; x; x = x == &a ? &b : x == &b ? &sp.h : NULL) {
+        cr_assert_eq(ks_hashes_reserve(x, pre), KS_OK);
+        for (size_t i = 0; i < pre; i++)
+            x->h[x->n++] = (uint32_t)i * 77u;
+    }
+    cr_assert_eq(ks_tokenize(ref, s, len, spec, &sp), KS_OK);
+    cr_assert_eq(ks_tokenize_hash(ref, s, len, 0xabcdef01u, &a, longs, &la), KS_OK);
+    cr_assert_eq(ks_tokenize_hash(t, s, len, 0xabcdef01u, &b, longs, &lb), KS_OK);
+    cr_assert(a.n == sp.h.n && (!a.n || !memcmp(a.h, sp.h.h, a.n * 4)),
+              "scalar batch hashes differ from the specification (len %zu)", len);
+    cr_assert(la.len == sp.l.len && (!la.len || !memcmp(la.data, sp.l.data, la.len)),
+              "scalar batch long runs differ from the specification (len %zu)", len);
+    cr_assert(a.n == b.n && (!a.n || !memcmp(a.h, b.h, a.n * 4)),
+              "kernel %s: hashes differ from scalar (len %zu, max_token %zu)",
+              ks_kernel_get((ks_kernel_id)k)->name, len, max_token);
+    cr_assert(la.len == lb.len && (!la.len || !memcmp(la.data, lb.data, la.len)),
+              "kernel %s: long runs differ from scalar (len %zu, max_token %zu)",
+              ks_kernel_get((ks_kernel_id)k)->name, len, max_token);
+    ks_hashes_free(&a);
+    ks_hashes_free(&b);
+    ks_hashes_free(&sp.h);
+    ks_buf_free(&la);
+    ks_buf_free(&lb);
+    ks_buf_free(&sp.l);
+    ks_tokenizer_free(ref);
+    ks_tokenizer_free(t);
+}
+
 /* Fills s with n bytes of one of several alphabets. */
 static void fill(char *s, size_t n, int kind)
 {
@@ -139,6 +208,40 @@ ParameterizedTest(int *k, kernels, tokens)
         if (round % 5 == 0)   /* one run over a whole chunk */
             memset(buf + rnd() % 64, round % 10 ? 'Q' : 0xc3, 4096 + rnd() % 300);
         same_tokens(*k, buf + round % 7, len - (len ? round % 7 < (int)len ? round % 7 : 0 : 0),
+                    maxt[round % 5]);
+    }
+}
+
+ParameterizedTest(int *k, kernels, hashes)
+{
+    skip_unless(*k);
+    static char buf[3 * 4096 + 200];
+    const size_t maxt[] = {1, 5, 40, 1024, 10000};
+    for (int kind = 0; kind < 4; kind++)
+        for (size_t len = 0; len <= 192; len++) {
+            fill(buf, 192 + 64, kind);
+            for (size_t off = 0; off < 64; off += len % 3 ? 13 : 1)
+                same_hashes(*k, buf + off, len, maxt[(len + off) % 5]);
+        }
+    /* every byte value as a one-byte token and inside a word */
+    for (int c = 0; c < 256; c++) {
+        char w[8] = {'a', 'B', (char)c, 'c', ' ', (char)c, ' ', 'Z'};
+        same_hashes(*k, w, sizeof w, 40);
+        same_hashes(*k, w + 2, 1, 40);
+    }
+    /* a message of many chunks, tokens crossing 64-byte blocks and chunk
+     * edges, runs over a whole chunk, an ASCII chunk after a non-ASCII one
+     * (the room for a chunk's hashes is taken again after the Unicode
+     * path), CJK compatibility characters that NFKC makes several tokens */
+    for (int round = 0; round < 80; round++) {
+        size_t len = round < 30 ? 4096 - 70 + rnd() % 140 : rnd() % sizeof buf;
+        fill(buf, len, round % 4);
+        if (round % 5 == 0)
+            memset(buf + rnd() % 64, round % 10 ? 'Q' : 0xc3, 4096 + rnd() % 300);
+        if (round % 7 == 3)   /* U+337F SQUARE CORPORATION: four CJK tokens */
+            for (size_t i = 0; i + 4 <= len && i < 3000; i += 4)
+                memcpy(buf + i, "\xe3\x8d\xbf ", 4);
+        same_hashes(*k, buf + round % 7, len > (size_t)(round % 7) ? len - round % 7 : 0,
                     maxt[round % 5]);
     }
 }

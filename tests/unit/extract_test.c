@@ -34,7 +34,10 @@ static int has_index(const ks_fvec *v, uint32_t idx)
 static uint32_t bucket(const ks_feature_config *c, const char *family, const char *tok)
 {
     uint32_t seed = ks_hash32(family, strlen(family), c->seed);
-    return ks_hash32(tok, strlen(tok), seed) & ((1u << c->hash_bits) - 1);
+    /* words have the word hash; URL hosts MurmurHash3 (extract.c) */
+    uint32_t h = strcmp(family, "url") ? ks_hash_tok(tok, strlen(tok), seed)
+                                       : ks_hash32(tok, strlen(tok), seed);
+    return h & ((1u << c->hash_bits) - 1);
 }
 
 Test(extract, words_go_to_their_hashed_buckets)
