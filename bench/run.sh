@@ -91,7 +91,7 @@ R[k16]=$(rss "$TRAIN -q --dataset $DATA/kf16 --save-to $T/m16")
 {
 echo "## Results ($(date -u +%Y-%m-%dT%H:%MZ), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), runs $RUNS, kernel $($TRAIN --version | sed -n 's/^kernel: //p'))"
 echo
-echo "### 1. Feature extraction alone (in memory, one core, median MB/s)"
+echo "### 1. Feature extraction alone (in memory, one thread, median MB/s of thread CPU time; rows in bench/README.md)"
 echo
 echo "| data | row | kernel | MB/s | vs scalar | vs memchr |"
 echo "|---|---|---|---:|---:|---:|"
