@@ -42,7 +42,8 @@ typedef struct {
                                      the model's; train/update: a fixed
                                      threshold to store, NaN = chosen */
     double target_fpr;            /* --target-fpr (train/update), NaN = none */
-    int scores;                   /* --calibration: KS_SCORES_*, -1 = the
+    int scores;                   /* --calibration: KS_SCORES_* or
+                                     KS_APP_SCORES_KEEP (update), -1 = the
                                      default (cross-fit; update: the model's) */
     double max_bad_fraction;      /* --max-bad-fraction */
     unsigned shuffle_buffer;      /* --shuffle-buffer, messages */
@@ -51,6 +52,10 @@ typedef struct {
     unsigned threads;             /* --threads: 1 reads in the learner's
                                      thread, 2 reads ahead in another */
 } ks_app_opts;
+
+/* spam-update --calibration keep: the model's calibration and threshold
+ * stay as they are (no out-of-sample scores are collected). */
+enum { KS_APP_SCORES_KEEP = 3 };
 
 /* Bits of train_set. */
 enum { KS_SET_PASSES = 1, KS_SET_ALPHA = 2, KS_SET_L1 = 4, KS_SET_L2 = 8,

@@ -114,13 +114,15 @@ static void usage(const ks_app_opts *o, FILE *f)
             "  --target-fpr X        store the lowest threshold whose false-positive\n"
             "                        rate on out-of-sample training scores is <= X\n"
             "                        (0 < X < 1; default: the threshold of the highest\n"
-            "                        accuracy there; update: the model's rule)\n"
+            "                        accuracy there; update: refit by the model's rule\n"
+            "                        only with --target-fpr or --calibration)\n"
             "  --threshold P         store the fixed threshold P instead (0..1)\n"
             "  --calibration M       out-of-sample scores for the probability fit\n"
-            "                        and the threshold: crossfit (default; 5 fold\n"
-            "                        models), progressive (first-pass scores) or off\n"
-            "                        (sigmoid of the margin, threshold kept/0.5);\n"
-            "                        update: the model's. lr family only\n");
+            "                        and the threshold: crossfit (train default; 5\n"
+            "                        fold models), progressive (first-pass scores),\n"
+            "                        off (sigmoid of the margin, threshold 0.5), or\n"
+            "                        keep (update default unless --target-fpr: the\n"
+            "                        model's calibration and threshold stay). lr only\n");
     else
         fprintf(f, "  --threshold P         spam when probability >= P (default: the model's)\n");
     fprintf(f,
@@ -164,19 +166,16 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 
 static int parse_features(const char *s, uint32_t *out)
 {
-    static const struct { const char *name; uint32_t bit; } fam[] = {
-        {"words", KS_FEAT_WORDS}, {"headers", KS_FEAT_HEADERS},
-        {"bigrams", KS_FEAT_BIGRAMS}, {"chargrams", KS_FEAT_CHARGRAMS},
-        {"urls", KS_FEAT_URLS}, {"meta", KS_FEAT_META}};
     uint32_t bits = 0;
     while (*s) {
         size_t n = strcspn(s, ","), i;
-        for (i = 0; i < sizeof fam / sizeof *fam; i++)
-            if (strlen(fam[i].name) == n && !strncmp(s, fam[i].name, n))
+        for (i = 0; i < KS_FEAT_COUNT; i++)
+            if (strlen(ks_feature_family_names[i]) == n &&
+                !strncmp(s, ks_feature_family_names[i], n))
                 break;
-        if (i == sizeof fam / sizeof *fam)
+        if (i == KS_FEAT_COUNT)
             return -1;
-        bits |= fam[i].bit;
+        bits |= 1u << i;
         s += n + (s[n] == ',');
     }
     *out = bits;
@@ -282,6 +281,7 @@ static int apply(ks_app_opts *o, int id, const char *v)
         if (!strcmp(v, "crossfit")) o->scores = KS_SCORES_CROSSFIT;
         else if (!strcmp(v, "progressive")) o->scores = KS_SCORES_PROGRESSIVE;
         else if (!strcmp(v, "off")) o->scores = KS_SCORES_OFF;
+        else if (!strcmp(v, "keep") && o->mode == KS_APP_UPDATE) o->scores = KS_APP_SCORES_KEEP;
         else return -1;
         return 0;
     case O_MIMEDEPTH:
@@ -405,9 +405,9 @@ static int parse(ks_app_opts *o, int argc, char **argv)
                 "give one\n", o->prog);
         return KS_EXIT_USAGE;
     }
-    if (!isnan(o->target_fpr) && o->scores == KS_SCORES_OFF) {
-        fprintf(stderr, "%s: --target-fpr needs out-of-sample scores, not --calibration off\n",
-                o->prog);
+    if (!isnan(o->target_fpr) && (o->scores == KS_SCORES_OFF || o->scores == KS_APP_SCORES_KEEP)) {
+        fprintf(stderr, "%s: --target-fpr needs out-of-sample scores, not --calibration %s\n",
+                o->prog, o->scores == KS_SCORES_OFF ? "off" : "keep");
         return KS_EXIT_USAGE;
     }
     if (o->train.algo == KS_ALGO_SVM && (!isnan(o->target_fpr) || o->scores >= 0)) {

@@ -72,6 +72,7 @@ typedef struct {
     ks_app_skips skips;  /* messages the extractor refused, this pass */
     ks_oos *oos;         /* out-of-sample scores for calibration, or NULL */
     unsigned pass, passes;   /* the pass running, of how many */
+    int keep;            /* spam-update --calibration keep */
     double loss;         /* summed weighted log loss of the pass */
     double wsum;         /* summed weights of the pass */
     uint64_t learned;
@@ -402,17 +403,17 @@ static ks_status make_model(const ks_app_opts *o, const ks_dataset_stats *s, ks_
 
 static void trainer_settings(trainer *t, const ks_app_opts *o, unsigned passes)
 {
-    static const char *const fam[] = {"words", "headers", "bigrams", "chargrams", "urls", "meta"};
     static const char *const bal[] = {"none", "prior", "equal"};
     const ks_train_config *tc = ks_model_train_config(t->m);
     const ks_feature_config *fc = ks_model_features(t->m);
-    char families[96] = "";
+    char families[160] = "";
     size_t n = 0;
     t->seed = (o->train_set & KS_SET_SEED) ? o->train.seed : tc->seed;
     t->balance = (o->train_set & KS_SET_BALANCE) ? o->train.balance : tc->balance;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < KS_FEAT_COUNT; i++)
         if (fc->families & (1u << i))
-            n += (size_t)snprintf(families + n, sizeof families - n, "%s%s", n ? "," : "", fam[i]);
+            n += (size_t)snprintf(families + n, sizeof families - n, "%s%s", n ? "," : "",
+                                  ks_feature_family_names[i]);
     ks_log(KS_LOG_INFO, "settings: features %s, 2^%u buckets, %s weights, %u-grams over %u bytes; "
            "FTRL alpha %g, l1 %g, l2 %g; %u passes, seed %llu, balance %s, replay %u, "
            "shuffle buffer %u; kernel %s", families, fc->hash_bits,
@@ -443,15 +444,20 @@ static ks_status record_and_save(const ks_app_opts *o, trainer *t, ks_dataset *d
     return ks_model_save(t->m, o->save_to);
 }
 
-/* The calibration settings of this session: flags first, else (update)
- * the model's, else cross-fit scores and the highest-accuracy threshold. */
+/* The calibration settings of this session. spam-train: --calibration,
+ * else cross-fit scores. spam-update: --calibration; else, with
+ * --target-fpr, the model's kind of scores; else keep the model's
+ * calibration and threshold (refitting on the new set alone did worse in
+ * cross-validation: docs/design.md, "Threshold and calibration"). The
+ * rule: the flags, else (update) the model's, else the highest accuracy. */
 static ks_status calibration_start(const ks_app_opts *o, trainer *t, double *target,
                                    double *fixed)
 {
     const ks_calibration *c = ks_model_calibration(t->m);
     int update = o->mode == KS_APP_UPDATE;
     uint32_t mode = o->scores >= 0 ? (uint32_t)o->scores
-                  : update ? c->scores : KS_SCORES_CROSSFIT;
+                  : !update ? KS_SCORES_CROSSFIT
+                  : !isnan(o->target_fpr) ? c->scores : KS_APP_SCORES_KEEP;
     *target = o->target_fpr;
     *fixed = o->threshold;
     if (update && isnan(*target) && isnan(*fixed)) {   /* the model's rule */
@@ -463,6 +469,10 @@ static ks_status calibration_start(const ks_app_opts *o, trainer *t, double *tar
     if (mode == KS_SCORES_OFF && !isnan(*target))
         return ks_fail(KS_ERR_USAGE, "the model has no calibration scores (--calibration off); "
                        "give --calibration crossfit or progressive with --target-fpr");
+    if (mode == KS_APP_SCORES_KEEP) {   /* finish leaves the model's as they are */
+        t->keep = 1;
+        return KS_OK;
+    }
     return ks_oos_new(&t->oos, t->m, mode);
 }
 
@@ -515,7 +525,15 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
             return st;
     ks_vcache_free(t->cache);
     t->cache = NULL;
-    if ((st = ks_oos_finish(t->oos, t->m, target, fixed)) != KS_OK)
+    if (t->keep && !isnan(o->threshold)) {   /* the threshold is given now */
+        ks_calibration c = *ks_model_calibration(t->m);
+        c.rule = KS_RULE_FIXED;
+        c.target_fpr = 0;
+        ks_model_set_threshold(t->m, o->threshold);
+        if ((st = ks_model_set_calibration(t->m, &c)) != KS_OK)
+            return st;
+    }
+    if (!t->keep && (st = ks_oos_finish(t->oos, t->m, target, fixed)) != KS_OK)
         return st;
     ks_oos_free(t->oos);   /* before saving: the fold models' memory */
     t->oos = NULL;

@@ -23,7 +23,7 @@ def validate(bindir, held, model, out):
     run([bindir + '/spam-validate', '-q', '--dataset', held, '--model', model, '--save-to', out])
     return json.load(open(out + '/metrics.json'))
 
-def one_fold(bindir, data, k, fold, args, tmp):
+def one_fold(bindir, data, k, fold, args, tmp, uargs):
     t = os.path.join(tmp, 'f%d' % fold)
     shutil.rmtree(t, ignore_errors=True)
     split(os.path.join(data, 'initial'), t + '/init', k, fold, False)
@@ -35,7 +35,7 @@ def one_fold(bindir, data, k, fold, args, tmp):
     res = {'train': [validate(bindir, h, t + '/model', '%s/t%d' % (t, i))
                      for i, h in enumerate(sorted(set(held_a)))]}
     run([bindir + '/spam-update', '-q', '--dataset', t + '/incr', '--model', t + '/model',
-         '--save-to', t + '/model'])
+         '--save-to', t + '/model'] + uargs)
     res['update'] = [validate(bindir, h, t + '/model', '%s/u%d' % (t, i))
                      for i, h in enumerate(sorted(set(held_a + held_b)))]
     return res
@@ -68,7 +68,7 @@ def main():
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix='ks-calcv-')
     try:
-        print('%-9s %-28s %-6s %5s %7s %4s %4s %7s %8s %8s %8s %8s' % (
+        print('%-9s %-44s %-6s %5s %7s %4s %4s %7s %8s %8s %8s %8s' % (
             'data', 'setting', 'stage', 'n', 'acc', 'fp', 'fn', 'thr', 'brier', 'logloss',
             'rawbrier', 'rawll'))
         for spec in a.data:
@@ -76,12 +76,13 @@ def main():
             for g in a.grid:
                 st = {'train': [], 'update': []}
                 for fold in range(a.folds):
-                    r = one_fold(a.bin, d, a.folds, fold, g.split(), tmp)
+                    targs, _, uargs = g.partition('|')
+                    r = one_fold(a.bin, d, a.folds, fold, targs.split(), tmp, uargs.split())
                     for s in st:
                         st[s] += r[s]
                 for s in ('train', 'update'):
                     p = pooled(st[s])
-                    print('%-9s %-28s %-6s %5d %7.4f %4d %4d %7.4f %8.5f %8.5f %8.5f %8.5f' % (
+                    print('%-9s %-44s %-6s %5d %7.4f %4d %4d %7.4f %8.5f %8.5f %8.5f %8.5f' % (
                         name, g, s, p['n'], p['acc'], p['fp'], p['fn'], p['thr'], p['brier'],
                         p['ll'], p['raw_brier'], p['raw_ll']), flush=True)
                     if a.table:
