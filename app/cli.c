@@ -166,16 +166,19 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 
 static int parse_features(const char *s, uint32_t *out)
 {
+    static const struct { const char *name; uint32_t bit; } fam[] = {
+        {"words", KS_FEAT_WORDS}, {"headers", KS_FEAT_HEADERS},
+        {"bigrams", KS_FEAT_BIGRAMS}, {"chargrams", KS_FEAT_CHARGRAMS},
+        {"urls", KS_FEAT_URLS}, {"meta", KS_FEAT_META}};
     uint32_t bits = 0;
     while (*s) {
         size_t n = strcspn(s, ","), i;
-        for (i = 0; i < KS_FEAT_COUNT; i++)
-            if (strlen(ks_feature_family_names[i]) == n &&
-                !strncmp(s, ks_feature_family_names[i], n))
+        for (i = 0; i < sizeof fam / sizeof *fam; i++)
+            if (strlen(fam[i].name) == n && !strncmp(s, fam[i].name, n))
                 break;
-        if (i == KS_FEAT_COUNT)
+        if (i == sizeof fam / sizeof *fam)
             return -1;
-        bits |= 1u << i;
+        bits |= fam[i].bit;
         s += n + (s[n] == ',');
     }
     *out = bits;
