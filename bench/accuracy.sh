@@ -164,7 +164,7 @@ EOF
     for o in $orders; do
         echo "Order \`$o\` (ours ${t_ours[$o]} s, bogofilter ${t_bogo[$o]} s):"
         echo
-        ev --json "$work/online-$o.json" "ours=$scores/online-$o-ours.csv" \
+        ev --segments 3 --json "$work/online-$o.json" "ours=$scores/online-$o-ours.csv" \
             "bogofilter=$scores/online-$o-bogofilter.csv" \
             "bogofilter, two-state at 0.5=$scores/online-$o-bogofilter.csv@0.5"
         echo

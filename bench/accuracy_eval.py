@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """accuracy_eval.py - one evaluation for every filter's per-message scores.
 
-    accuracy_eval.py [--json OUT] [--roc-points N] NAME=SCORES.csv[@T] ...
+    accuracy_eval.py [--json OUT] [--roc-points N] [--segments K] NAME=SCORES.csv[@T] ...
 
 Each SCORES.csv has a header line and at least the columns `label` (0 ham,
 1 spam) and `score` (higher = more spammy); `predicted` (0/1), when
@@ -15,7 +15,9 @@ for bogofilter.
 For each file it prints one Markdown table row:
   n, ham, spam, accuracy, FP, FN, (1-AUC)% with its 95 % interval, and
   the spam recall at 0.1 % and 1 % false-positive rate,
-and with --json writes the same figures and the ROC points.
+and with --json writes the same figures and the ROC points. --segments K
+also prints the (1-AUC)% of K consecutive parts of each file, in file
+order (for an online run: how the filter did early and late).
 
 Definitions (the same as model/metrics.c and app/online.c):
 - AUC: the Mann-Whitney statistic, P(score(spam) > score(ham)), ties count
@@ -164,6 +166,16 @@ def evaluate(labels, scores, pred=None, verd=None):
     return r
 
 
+def segments(labels, scores, k):
+    """[(n, spam, (1-AUC)% or None)] of k consecutive parts."""
+    n, out = len(labels), []
+    for i in range(k):
+        a, b = i * n // k, (i + 1) * n // k
+        x = auc(labels[a:b], scores[a:b])
+        out.append((b - a, sum(labels[a:b]), None if x is None else 100 * (1 - x)))
+    return out
+
+
 def fmt(x, spec):
     return "-" if x is None else format(x, spec)
 
@@ -182,13 +194,15 @@ def row(name, r):
 
 
 def main(argv):
-    out_json, npts, files = None, 200, []
+    out_json, npts, nseg, files = None, 200, 0, []
     it = iter(argv)
     for a in it:
         if a == "--json":
             out_json = next(it, None)
         elif a == "--roc-points":
             npts = int(next(it, "200"))
+        elif a == "--segments":
+            nseg = int(next(it, "0"))
         elif a in ("-h", "--help"):
             print(__doc__)
             return 0
@@ -217,6 +231,8 @@ def main(argv):
             if thr is not None:
                 pred, verd = [int(x >= thr) for x in scores], None
             r = evaluate(labels, scores, pred, verd)
+            if nseg > 0:
+                r["segments"] = segments(labels, scores, nseg)
         except (OSError, ValueError) as e:
             print(f"accuracy_eval.py: {e}", file=sys.stderr)
             return 3
@@ -225,6 +241,13 @@ def main(argv):
         print(row(name, r))
         r["roc"] = thin(r["roc"], npts)
         results[name] = r
+    if nseg > 0:
+        print(f"\n(1-AUC)% in {nseg} consecutive parts (messages, of them spam):\n")
+        first = next(iter(results.values()))["segments"]
+        print("| scores | " + " | ".join(f"part {i + 1} ({m}, {sp})" for i, (m, sp, _) in enumerate(first)) + " |")
+        print("|---|" + "---:|" * nseg)
+        for name, r in results.items():
+            print(f"| {name} | " + " | ".join(fmt(x, ".4f") for _, _, x in r["segments"]) + " |")
     if out_json:
         with open(out_json, "w") as f:
             json.dump(results, f, indent=1)
