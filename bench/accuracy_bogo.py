@@ -154,12 +154,15 @@ def cmd_csv2mail(csvdir, outdir):
                 rid = (row.get("Unnamed: 0") or row.get("id") or str(i)).strip()
                 text = row["text"]
                 head, sep, body = text.partition("\n")
+                eol = "\r\n" if head.endswith("\r") else "\n"   # the rows' own line ends
                 if head.startswith("Subject:"):
-                    mail = head + "\n\n" + body
+                    mail = head + "\n" + eol + body
                 else:
-                    mail = "\n" + text
-                with open(os.path.join(outdir, lab, f"{fn[:-4]}-{rid}.eml"), "w",
-                          encoding="utf-8") as o:
+                    mail = eol + text
+                dest = os.path.join(outdir, lab, f"{fn[:-4]}-{rid}.eml")
+                if os.path.exists(dest):
+                    die(f"{fn}:{i + 1}: id {rid} seen before")
+                with open(dest, "w", encoding="utf-8") as o:
                     o.write(mail)
                 n += 1
     print(f"csv2mail: {n} messages from {csvdir} in {outdir}", file=sys.stderr)
