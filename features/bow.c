@@ -107,14 +107,30 @@ static size_t count_sorted(ks_bow *b)
     return d;
 }
 
-/* Counts the n hashes of b in the ordered table; the distinct entries
- * go to b->uniq in ascending bucket order. Returns their number, or
- * (size_t)-1 when the step budget ran out (the table is clean again). */
+/* Counts the n hashes of b in the ordered table; the distinct entries go
+ * in ascending bucket order to b->uniq, or with binary as features to f
+ * (room for n). Returns their number, or (size_t)-1 when the step budget
+ * ran out (the table is clean again). */
 #define SET(occ, s) ((occ)[(s) >> 6] |= 1ull << ((s) & 63))
 
-/* Empties the filled slots below top, in order; with u, copies them
- * there first. Returns their number. */
-static size_t drain(ks_bow *b, size_t top, uint64_t *u)
+/* The binary feature of entry e at f (+-1 by the count's sign, no
+ * branch); 1 when the count is not 0 (else f is left to be overwritten). */
+static inline uint32_t binary_feature(uint64_t e, ks_feature *f)
+{
+    uint32_t c = (uint32_t)e, one = 0x3f800000u;   /* 1.0f */
+    one |= c < (uint32_t)BIAS ? 0x80000000u : 0;   /* sign */
+    f->index = (uint32_t)(e >> 32);
+    memcpy(&f->value, &one, sizeof one);
+    return c != (uint32_t)BIAS;
+}
+
+enum { DISCARD, TO_UNIQ, TO_BINARY };
+
+/* Empties the filled slots below top, in order, first copying them to
+ * b->uniq (TO_UNIQ) or writing their binary features to f (TO_BINARY,
+ * zero counts left out). Returns the number copied or written. */
+static inline __attribute__((always_inline)) size_t
+drain(ks_bow *b, size_t top, int mode, ks_feature *f)
 {
     size_t dn = 0;
     for (size_t w = 0; w < (top + 63) / 64; w++) {
@@ -123,16 +139,17 @@ static size_t drain(ks_bow *b, size_t top, uint64_t *u)
         while (bits) {
             size_t s = w * 64 + (size_t)__builtin_ctzll(bits);
             bits &= bits - 1;
-            if (u)
-                u[dn] = b->t[s];
-            dn++;
+            if (mode == TO_UNIQ)
+                b->uniq[dn++] = b->t[s];
+            else if (mode == TO_BINARY)
+                dn += binary_feature(b->t[s], f + dn);
             b->t[s] = EMPTY;
         }
     }
     return dn;
 }
 
-static size_t count_table(ks_bow *b, unsigned k)
+static size_t count_table(ks_bow *b, unsigned k, int binary, ks_feature *f)
 {
     const uint32_t *h = b->h.h;
     size_t n = b->h.n, slots = (size_t)1 << k, top = slots;
@@ -175,12 +192,12 @@ static size_t count_table(ks_bow *b, unsigned k)
         if (s + 1 > top)
             top = s + 1;
         if (s - s0 > budget) {   /* crafted input: sort instead */
-            drain(b, top, NULL);
+            drain(b, top, DISCARD, NULL);
             return (size_t)-1;
         }
         budget -= s - s0;
     }
-    return drain(b, top, b->uniq);
+    return binary ? drain(b, top, TO_BINARY, f) : drain(b, top, TO_UNIQ, NULL);
 }
 
 static ks_status fvec_reserve(ks_fvec *v, size_t n)
@@ -256,21 +273,22 @@ ks_status ks_bow_finish(ks_bow *b, uint32_t weighting, int normalize,
     out->n = 0;
     if ((st = reserve(b, b->h.n, &k)) != KS_OK)
         return st;
-    if ((d = count_table(b, k)) == (size_t)-1)
-        d = count_sorted(b);
-    if ((st = fvec_reserve(out, d)) != KS_OK)
+    if ((st = fvec_reserve(out, b->h.n ? b->h.n : 1)) != KS_OK)
         return st;
     ks_feature *f = out->f;
     uint32_t m = 0;
-    if (weighting != KS_WEIGHT_LOG) {
-        /* binary: +-1 per non-zero count; the norm is their number */
-        for (size_t i = 0; i < d; i++) {   /* no branch on the sign */
-            uint32_t c = (uint32_t)b->uniq[i], one = 0x3f800000u;   /* 1.0f */
-            one |= c < (uint32_t)BIAS ? 0x80000000u : 0;           /* sign */
-            f[m].index = (uint32_t)(b->uniq[i] >> 32);
-            memcpy(&f[m].value, &one, sizeof one);
-            m += c != (uint32_t)BIAS;
-        }
+    int binary = weighting != KS_WEIGHT_LOG, direct = 0;
+    if ((d = count_table(b, k, binary, f)) == (size_t)-1)
+        d = count_sorted(b);
+    else
+        direct = binary;   /* the features are in f already */
+    if (binary) {
+        /* +-1 per non-zero count; the norm is their number */
+        if (direct)
+            m = (uint32_t)d;
+        else
+            for (size_t i = 0; i < d; i++)
+                m += binary_feature(b->uniq[i], f + m);
         norm = (double)m;
     } else {
         for (size_t i = 0; i < d; i++) {
