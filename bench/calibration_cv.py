@@ -28,8 +28,9 @@ def one_fold(bindir, data, k, fold, args, tmp, uargs):
     shutil.rmtree(t, ignore_errors=True)
     split(os.path.join(data, 'initial'), t + '/init', k, fold, False)
     split(os.path.join(data, 'incremental'), t + '/incr', k, fold, False)
-    held_a = split(os.path.join(data, 'initial'), t + '/held', k, fold, True, 'a')
-    held_b = split(os.path.join(data, 'incremental'), t + '/held', k, fold, True, 'b')
+    # separate folders: mail folders of both sets would otherwise merge
+    held_a = split(os.path.join(data, 'initial'), t + '/held-a', k, fold, True)
+    held_b = split(os.path.join(data, 'incremental'), t + '/held-b', k, fold, True)
     os.makedirs(t + '/model')
     run([bindir + '/spam-train', '-q', '--dataset', t + '/init', '--save-to', t + '/model'] + args)
     res = {'train': [validate(bindir, h, t + '/model', '%s/t%d' % (t, i))
