@@ -105,8 +105,14 @@ ks_status ks_fvec_decode(const unsigned char *p, size_t len, uint32_t dim, ks_fv
     }
     for (uint64_t k = 0; k < n; k++) {
         float val;
-        if (get_varint(p, len, &pos, &v))
+        if (len - pos >= 2 && !(p[pos] & 0x80)) {            /* 1-byte varint */
+            v = p[pos++];
+        } else if (len - pos >= 2 && !(p[pos + 1] & 0x80)) { /* 2 bytes */
+            v = (uint64_t)(p[pos] & 0x7f) | (uint64_t)p[pos + 1] << 7;
+            pos += 2;
+        } else if (get_varint(p, len, &pos, &v)) {
             return KS_ERR_FORMAT;
+        }
         uint64_t gap = mode == ENC_UNIFORM ? v >> 1 : v;
         int64_t idx = (prev < 0 ? 0 : prev) + (int64_t)gap;
         if ((k && gap == 0) || idx >= dim)
