@@ -11,7 +11,7 @@ if(KS_FUZZ)
                   -fno-omit-frame-pointer -g)
   target_compile_options(ks PRIVATE -fsanitize=fuzzer-no-link ${KS_FUZZ_SAN})
   target_compile_options(ks_app PRIVATE -fsanitize=fuzzer-no-link ${KS_FUZZ_SAN})
-  foreach(prog spam-train spam-update spam-validate)   # they link ks too
+  foreach(prog spam-train spam-update spam-validate spam-features)   # they link ks too
     target_link_options(${prog} PRIVATE -fsanitize=fuzzer-no-link ${KS_FUZZ_SAN})
   endforeach()
   file(GLOB KS_FUZZ_SOURCES CONFIGURE_DEPENDS

@@ -2,10 +2,12 @@
 # run.sh - builds the libFuzzer targets with clang and runs each for SECONDS
 # on a seed corpus made now (never committed): slices of the example CSVs,
 # the hand-written mails in seeds/, mbox files and gzip files made from
-# them, a TREC index, and a small model.bin written by spam-train.
+# them, a TREC index, a small model.bin and svm.bin written by spam-train,
+# and LIBSVM files (hand-written lines, and spam-features output for a
+# slice of a CSV).
 #
 # Usage: tests/fuzz/run.sh SECONDS [TARGET...]     (default: all targets)
-#   e.g. tests/fuzz/run.sh 60           CI's bounded run (8 targets, ~9 min)
+#   e.g. tests/fuzz/run.sh 60           CI's bounded run (10 targets, ~11 min)
 #        tests/fuzz/run.sh 3600 mail    a long run of one target
 # Environment: KS_FUZZ_BUILD (default build-fuzz), KS_FUZZ_WORK (default
 # $KS_FUZZ_BUILD/work: corpora, crash files, logs), KS_SHARED_DATA (the
@@ -21,16 +23,17 @@ build=${KS_FUZZ_BUILD:-$top/build-fuzz}
 work=${KS_FUZZ_WORK:-$build/work}
 shared=${KS_SHARED_DATA:-$(cd "$top/.." && pwd)/shared/data}
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(csv mail html charset mbox trec gzip model)
+[ ${#targets[@]} -eq 0 ] && targets=(csv mail html charset mbox trec gzip model libsvm svm_model)
 cc=${CC:-$(command -v clang-14 || command -v clang)}
 [ -n "$cc" ] || { echo "run.sh: clang not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
 
 [ "${KS_FUZZ_NOBUILD:-0}" = 1 ] || {
 CC=$cc cmake -S "$top" -B "$build" -DKS_FUZZ=ON -DKS_BUILD_TESTS=OFF \
     -DCMAKE_BUILD_TYPE=Debug >/dev/null || exit 1
-# the fuzz targets and the programs that make model seeds (others, such as
-# extract_bench, link ks without the fuzzer runtime)
-cmake --build "$build" -j"$(nproc)" --target spam-train spam-update $(printf '%s_fuzz ' "${targets[@]}") >/dev/null ||
+# the fuzz targets and the programs that make model and LIBSVM seeds
+# (others, such as extract_bench, link ks without the fuzzer runtime)
+cmake --build "$build" -j"$(nproc)" --target spam-train spam-update spam-features \
+    $(printf '%s_fuzz ' "${targets[@]}") >/dev/null ||
     { echo "run.sh: build failed" >&2; exit 1; }
 }
 
@@ -74,6 +77,25 @@ seeds() {   # target folder: fills the seed corpus of one target
             --features words,bigrams,chargrams,urls --weighting binary &&
             "$build/spam-update" -q --dataset "$m/data" --model "$m/b" --save-to "$m/b" &&
             cp "$m/b/model.bin" "$d/history.bin" ;;
+    libsvm)
+        printf '+1 qid:3 1:0.5 7:2 300:-1e-3 # a comment\n-1 2:1 9:-4.25\n# a comment line\n\n0 1:1\r\n1\n1.0 5:3.4028235e38 6:1e-45\n' >"$d/hand.svm"
+        printf '2 1:1\n1 3:1 2:1\n1 0:1\n1 5:nan\n-1 4:inf\n1 268435457:1\n1 7:\n1 x:1\nspam 1:1\n' >"$d/bad.svm"
+        if [ -n "$csv" ]; then   # whole records of a CSV slice (a record ends ",0" or ",1")
+            local f=$work/libsvm-src
+            mkdir -p "$f/data"
+            head -c 8000 "$csv" | awk '{ b = b $0 "\n" } /,[01]\r?$/ { printf "%s", b; b = "" }' >"$f/data/d.csv"
+            "$build/spam-features" -q --dataset "$f/data" --output "$d/features8.svm" --hash-bits 8
+            "$build/spam-features" -q --dataset "$f/data" --output "$d/features20.svm" --hash-bits 20
+        fi ;;
+    svm_model)
+        local m=$work/svm-src
+        mkdir -p "$m/data"
+        { printf '"Unnamed: 0",label,text,label_num\n'
+          for i in 1 2 3 4 5 6; do printf '%d,ham,"meeting notes %d",0\n%d,spam,"buy cheap pills %d",1\n' $i $i $((i+10)) $i; done; } >"$m/data/d.csv"
+        "$build/spam-train" -q --dataset "$m/data" --save-to "$m/a" --hash-bits 8 --algo svm &&
+            cp "$m/a/svm.bin" "$d/linear.bin"
+        "$build/spam-train" -q --dataset "$m/data" --save-to "$m/b" --hash-bits 8 --algo svm \
+            --svm-kernel rbf --svm-gamma 0.5 --svm-c 10 --svm-cap 4 && cp "$m/b/svm.bin" "$d/rbf.bin" ;;
     esac
 }
 
