@@ -82,15 +82,19 @@ static void usage(const ks_app_opts *o, FILE *f)
     if (o->mode == KS_APP_TRAIN)
         fprintf(f,
             "  --hash-bits B         2^B feature buckets, 8..28 (default 20)\n"
-            "  --features LIST       comma list of words,headers,bigrams,chargrams,\n"
-            "                        urls,meta (default: all six)\n"
+            "  --features LIST       comma list of words, headers (subject, sender\n"
+            "                        fields), allheaders (the other fields),\n"
+            "                        bigrams, chargrams (byte n-grams of the text),\n"
+            "                        rawgrams (of the raw message), urls, meta\n"
+            "                        (default: all but chargrams)\n"
             "  --weighting W         binary (default) or log (1 + ln count)\n"
             "  --online              evaluate as the TREC spam track did: one pass in\n"
             "                        dataset order, each message scored before it is\n"
             "                        learned; writes online.json ((1-ROCA)%% with a 95%%\n"
             "                        interval, ROC points) beside the model\n"
-            "  --ngram N             byte n-gram length of chargrams (default 4)\n"
-            "  --ngram-bytes N       chargrams over the first N bytes (default 3000)\n"
+            "  --ngram N             byte n-gram length of chargrams and rawgrams\n"
+            "                        (default 4)\n"
+            "  --ngram-bytes N       n-grams over the first N bytes (default 3000)\n"
             "  --replay N            past examples the model keeps and rehearses in\n"
             "                        later updates (default 4096; 0: none)\n"
             "  --algo A              model family: lr (default, FTRL logistic\n"
@@ -166,19 +170,16 @@ static int parse_double(const char *s, double lo, double hi, double *out)
 
 static int parse_features(const char *s, uint32_t *out)
 {
-    static const struct { const char *name; uint32_t bit; } fam[] = {
-        {"words", KS_FEAT_WORDS}, {"headers", KS_FEAT_HEADERS},
-        {"bigrams", KS_FEAT_BIGRAMS}, {"chargrams", KS_FEAT_CHARGRAMS},
-        {"urls", KS_FEAT_URLS}, {"meta", KS_FEAT_META}};
     uint32_t bits = 0;
     while (*s) {
         size_t n = strcspn(s, ","), i;
-        for (i = 0; i < sizeof fam / sizeof *fam; i++)
-            if (strlen(fam[i].name) == n && !strncmp(s, fam[i].name, n))
+        for (i = 0; i < KS_FEAT_COUNT; i++)
+            if (strlen(ks_feature_family_names[i]) == n &&
+                !strncmp(s, ks_feature_family_names[i], n))
                 break;
-        if (i == sizeof fam / sizeof *fam)
+        if (i == KS_FEAT_COUNT)
             return -1;
-        bits |= fam[i].bit;
+        bits |= 1u << i;
         s += n + (s[n] == ',');
     }
     *out = bits;

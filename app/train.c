@@ -403,17 +403,17 @@ static ks_status make_model(const ks_app_opts *o, const ks_dataset_stats *s, ks_
 
 static void trainer_settings(trainer *t, const ks_app_opts *o, unsigned passes)
 {
-    static const char *const fam[] = {"words", "headers", "bigrams", "chargrams", "urls", "meta"};
     static const char *const bal[] = {"none", "prior", "equal"};
     const ks_train_config *tc = ks_model_train_config(t->m);
     const ks_feature_config *fc = ks_model_features(t->m);
-    char families[96] = "";
+    char families[160] = "";
     size_t n = 0;
     t->seed = (o->train_set & KS_SET_SEED) ? o->train.seed : tc->seed;
     t->balance = (o->train_set & KS_SET_BALANCE) ? o->train.balance : tc->balance;
-    for (int i = 0; i < 6; i++)
+    for (int i = 0; i < KS_FEAT_COUNT; i++)
         if (fc->families & (1u << i))
-            n += (size_t)snprintf(families + n, sizeof families - n, "%s%s", n ? "," : "", fam[i]);
+            n += (size_t)snprintf(families + n, sizeof families - n, "%s%s", n ? "," : "",
+                                  ks_feature_family_names[i]);
     ks_log(KS_LOG_INFO, "settings: features %s, 2^%u buckets, %s weights, %u-grams over %u bytes; "
            "FTRL alpha %g, l1 %g, l2 %g; %u passes, seed %llu, balance %s, replay %u, "
            "shuffle buffer %u; kernel %s", families, fc->hash_bits,

@@ -21,12 +21,15 @@
 #include "ks/mail.h"
 #include "ks/tokenize.h"
 
+const char *const ks_feature_family_names[KS_FEAT_COUNT] = {
+    "words", "headers", "bigrams", "chargrams", "urls", "meta", "allheaders", "rawgrams"};
+
 void ks_feature_config_default(ks_feature_config *c)
 {
     c->hash_bits = 20;
     c->seed = 0x6b73u;
-    c->families = KS_FEAT_WORDS | KS_FEAT_HEADERS | KS_FEAT_BIGRAMS | KS_FEAT_CHARGRAMS |
-                  KS_FEAT_URLS | KS_FEAT_META;
+    c->families = KS_FEAT_WORDS | KS_FEAT_HEADERS | KS_FEAT_ALLHEADERS | KS_FEAT_BIGRAMS |
+                  KS_FEAT_RAWGRAMS | KS_FEAT_URLS | KS_FEAT_META;
     c->ngram_n = 4;
     c->ngram_bytes = 3000;
     c->max_token = 40;
@@ -36,8 +39,7 @@ void ks_feature_config_default(ks_feature_config *c)
 
 ks_status ks_feature_config_check(const ks_feature_config *c)
 {
-    const uint32_t all = KS_FEAT_WORDS | KS_FEAT_HEADERS | KS_FEAT_BIGRAMS |
-                         KS_FEAT_CHARGRAMS | KS_FEAT_URLS | KS_FEAT_META;
+    const uint32_t all = (1u << KS_FEAT_COUNT) - 1;
     if (c->hash_bits < 8 || c->hash_bits > 28)
         return ks_fail(KS_ERR_USAGE, "hash_bits %u out of range 8..28", c->hash_bits);
     if (!c->families || (c->families & ~all))
@@ -66,7 +68,8 @@ struct ks_extractor {
     ks_feature_config cfg;
     ks_tokenizer *tok;
     ks_bow *bow;
-    uint32_t seed_body, seed_url, seed_meta, seed_gram, seed_hdr;
+    uint32_t seed_body, seed_url, seed_meta, seed_gram, seed_raw, seed_hdr;
+    ks_buf text;           /* CHARGRAMS: the first ngram_bytes of the text */
     unsigned longs[17];    /* runs too long to be words, by length class */
     ks_status err;         /* first failure inside a callback */
     unsigned urls, html, attachments, bodies;
@@ -98,6 +101,7 @@ ks_status ks_extractor_new(ks_extractor **out, const ks_feature_config *c)
     ex->seed_url = family_seed(c->seed, "url");
     ex->seed_meta = family_seed(c->seed, "meta");
     ex->seed_gram = family_seed(c->seed, "gram");
+    ex->seed_raw = family_seed(c->seed, "rawgram");
     ex->seed_hdr = family_seed(c->seed, "header");
     ks_mail_limits_default(&ex->lim);
     *out = ex;
@@ -118,6 +122,7 @@ void ks_extractor_free(ks_extractor *ex)
         return;
     ks_tokenizer_free(ex->tok);
     ks_bow_free(ex->bow);
+    ks_buf_free(&ex->text);
     ks_free(ex);
 }
 
@@ -174,14 +179,31 @@ static void tokenize(ks_extractor *ex, const char *s, size_t len, uint32_t seed,
         ex->err = st;
 }
 
-/* Header fields added by other filters would let a model learn their verdict. */
-static int skip_header(const char *name)
+/* The family of a header field (name lower-cased): 0 for fields added by
+ * other filters, which would let a model learn their verdict. */
+static uint32_t header_family(const char *name)
 {
-    static const char *const prefixes[] = {"x-spam", "x-bogosity", "x-dspam", "x-crm114"};
-    for (size_t i = 0; i < sizeof prefixes / sizeof *prefixes; i++)
-        if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
-            return 1;
-    return 0;
+    static const char *const verdict[] = {"x-spam", "x-bogosity", "x-dspam", "x-crm114"};
+    static const char *const sender[] = {"subject", "from", "reply-to", "return-path", "sender"};
+    for (size_t i = 0; i < sizeof verdict / sizeof *verdict; i++)
+        if (!strncmp(name, verdict[i], strlen(verdict[i])))
+            return 0;
+    for (size_t i = 0; i < sizeof sender / sizeof *sender; i++)
+        if (!strcmp(name, sender[i]))
+            return KS_FEAT_HEADERS;
+    return KS_FEAT_ALLHEADERS;
+}
+
+/* Keeps the first ngram_bytes of the message text for CHARGRAMS. */
+static void keep_text(ks_extractor *ex, const char *s, size_t len)
+{
+    size_t room;
+    ks_status st;
+    if (!(ex->cfg.families & KS_FEAT_CHARGRAMS) || ex->text.len >= ex->cfg.ngram_bytes)
+        return;
+    room = ex->cfg.ngram_bytes - ex->text.len;
+    if ((st = ks_buf_append(&ex->text, s, len < room ? len : room)) != KS_OK && ex->err == KS_OK)
+        ex->err = st;
 }
 
 /* Header values also hold addresses, host names and IP addresses whose
@@ -214,7 +236,11 @@ static void header_words(ks_extractor *ex, const char *s, size_t len, uint32_t s
 static void on_header(ks_extractor *ex, const char *name, const char *text, size_t len)
 {
     uint32_t seed;
-    if (!(ex->cfg.families & KS_FEAT_HEADERS) || skip_header(name))
+    if (!strcmp(name, "subject")) {   /* the text starts with the subject */
+        keep_text(ex, text, len);
+        keep_text(ex, "\n", 1);
+    }
+    if (!(ex->cfg.families & header_family(name)))
         return;
     add(ex, ks_hash32(name, strlen(name), ex->seed_hdr));   /* field present */
     seed = family_seed(ex->cfg.seed, name);
@@ -264,6 +290,7 @@ static int mail_sink(void *ctx, ks_seg_kind kind, const char *name,
             ex->html++;
         if (ex->cfg.families & KS_FEAT_WORDS)
             tokenize(ex, text, len, ex->seed_body, 1);
+        keep_text(ex, text, len);
         break;
     case KS_SEG_URL:
         on_url(ex, text, len);
@@ -276,9 +303,11 @@ static int mail_sink(void *ctx, ks_seg_kind kind, const char *name,
     return ex->err != KS_OK;
 }
 
-/* Byte n-grams over the first ngram_bytes of the message, as the TREC spam
- * track's best filters did: robust to obfuscation, no parsing needed. */
-static void chargrams(ks_extractor *ex, const char *s, size_t len)
+/* Byte n-grams over the first ngram_bytes of s, as the TREC spam track's
+ * best filters did: robust to obfuscation and odd spellings. CHARGRAMS runs
+ * over the decoded text (subject, then body parts as decoded), RAWGRAMS over
+ * the raw message, headers included, as the track's filters did. */
+static void chargrams(ks_extractor *ex, const char *s, size_t len, uint32_t seed)
 {
     size_t n = ex->cfg.ngram_n, end = len < ex->cfg.ngram_bytes ? len : ex->cfg.ngram_bytes;
     const unsigned char *p = (const unsigned char *)s;
@@ -286,7 +315,7 @@ static void chargrams(ks_extractor *ex, const char *s, size_t len)
     uint64_t mask = n >= 8 ? ~0ull : (1ull << (8 * n)) - 1, w;
     size_t m, i = 0;
     ks_status st;
-    if (!(ex->cfg.families & KS_FEAT_CHARGRAMS) || end < n)
+    if (end < n)
         return;
     m = end - n + 1;   /* windows p[i .. i + n), i < m */
     if ((st = ks_hashes_reserve(hs, m)) != KS_OK) {
@@ -297,13 +326,13 @@ static void chargrams(ks_extractor *ex, const char *s, size_t len)
     uint32_t *o = hs->h + hs->n;
     for (; i < m && i + 8 <= len; i++) {   /* whole 8-byte loads inside s */
         memcpy(&w, p + i, 8);
-        o[i] = ks_hash_gram(w & mask, ex->seed_gram);
+        o[i] = ks_hash_gram(w & mask, seed);
     }
     for (; i < m; i++) {   /* the last few windows, byte by byte */
         w = 0;
         for (size_t k = 0; k < n; k++)
             w |= (uint64_t)p[i + k] << (8 * k);
-        o[i] = ks_hash_gram(w, ex->seed_gram);
+        o[i] = ks_hash_gram(w, seed);
     }
     hs->n += m;
 }
@@ -341,6 +370,7 @@ ks_status ks_extract(ks_extractor *ex, const ks_message *msg, ks_fvec *out)
     ex->err = KS_OK;
     ex->urls = ex->html = ex->attachments = ex->bodies = 0;
     ex->body_bytes = 0;
+    ks_buf_clear(&ex->text);
     if (msg->kind == KS_MSG_MAIL)
         st = ks_mail_decode(msg->data, msg->len, &ex->lim, mail_sink, ex);
     else
@@ -349,7 +379,10 @@ ks_status ks_extract(ks_extractor *ex, const ks_message *msg, ks_fvec *out)
         return st;
     if (ex->err != KS_OK)
         return ex->err;
-    chargrams(ex, msg->data, msg->len);
+    if (ex->cfg.families & KS_FEAT_CHARGRAMS)
+        chargrams(ex, ex->text.data, ex->text.len, ex->seed_gram);
+    if (ex->cfg.families & KS_FEAT_RAWGRAMS)
+        chargrams(ex, msg->data, msg->len, ex->seed_raw);
     for (unsigned c = 0; c < sizeof ex->longs / sizeof *ex->longs; c++)
         for (unsigned k = 0; k < ex->longs[c]; k++)
             add_meta(ex, "long:%u", c);

@@ -19,15 +19,28 @@
 #include "dataset.h"
 #include "mail.h"
 
-/* Feature families (bits of ks_feature_config.families). */
+/* Feature families (bits of ks_feature_config.families). Header fields
+ * are split in two because they generalise differently: the subject and
+ * sender fields say what a message is, while the rest (Received, Date,
+ * Message-ID, X-*) mostly say where and when it was collected, which a
+ * model learns as a shortcut that breaks on later mail (docs/design.md,
+ * "Features under drift"). */
 enum {
     KS_FEAT_WORDS = 1u << 0,     /* body word tokens */
-    KS_FEAT_HEADERS = 1u << 1,   /* header tokens prefixed "field:" */
+    KS_FEAT_HEADERS = 1u << 1,   /* Subject, From, Reply-To, Return-Path,
+                                    Sender tokens, prefixed by the field */
     KS_FEAT_BIGRAMS = 1u << 2,   /* adjacent word pairs */
-    KS_FEAT_CHARGRAMS = 1u << 3, /* byte n-grams over the first bytes */
+    KS_FEAT_CHARGRAMS = 1u << 3, /* byte n-grams over the first bytes of
+                                    the text: subject, then decoded body */
     KS_FEAT_URLS = 1u << 4,      /* URL hosts and their parent domains */
-    KS_FEAT_META = 1u << 5       /* length, charset, attachment, html hints */
+    KS_FEAT_META = 1u << 5,      /* length, charset, attachment, html hints */
+    KS_FEAT_ALLHEADERS = 1u << 6,/* every other header field's tokens */
+    KS_FEAT_RAWGRAMS = 1u << 7   /* byte n-grams over the first bytes of the
+                                    raw message, headers included (TREC) */
 };
+#define KS_FEAT_COUNT 8
+/* The families' names as --features spells them, index = bit number. */
+extern const char *const ks_feature_family_names[KS_FEAT_COUNT];
 
 enum { KS_WEIGHT_BINARY = 0, KS_WEIGHT_LOG = 1 };
 

@@ -137,3 +137,78 @@ Test(extract, raw_mail_headers_and_body)
     cr_assert(!has_index(&v, bucket(&c, "x-spam-status", "yes")));
     ks_fvec_free(&v);
 }
+
+static ks_message mail_msg(const char *raw)
+{
+    ks_message m = {.id = "m", .label = 0, .kind = KS_MSG_MAIL, .data = raw,
+                    .len = strlen(raw), .file = "m", .line = 0};
+    return m;
+}
+
+static int same_vec(const ks_fvec *a, const ks_fvec *b)
+{
+    if (a->n != b->n)
+        return 0;
+    for (uint32_t i = 0; i < a->n; i++)
+        if (a->f[i].index != b->f[i].index || a->f[i].value != b->f[i].value)
+            return 0;
+    return 1;
+}
+
+Test(extract, headers_are_sender_fields_allheaders_the_rest)
+{
+    ks_feature_config c;
+    ks_feature_config_default(&c);
+    const char *raw = "Received: from relay.example.net\r\nFrom: bob@example.com\r\n"
+                      "Reply-To: sales@example.biz\r\nSubject: hello\r\n\r\nbody\r\n";
+    c.families = KS_FEAT_HEADERS;
+    ks_fvec v = extract(&c, mail_msg(raw));
+    cr_assert(has_index(&v, bucket(&c, "from", "bob")));
+    cr_assert(has_index(&v, bucket(&c, "reply-to", "sales")));
+    cr_assert(has_index(&v, bucket(&c, "subject", "hello")));
+    cr_assert(!has_index(&v, bucket(&c, "received", "relay")));
+    ks_fvec_free(&v);
+    c.families = KS_FEAT_ALLHEADERS;
+    v = extract(&c, mail_msg(raw));
+    cr_assert(has_index(&v, bucket(&c, "received", "relay")));
+    cr_assert(!has_index(&v, bucket(&c, "from", "bob")));
+    cr_assert(!has_index(&v, bucket(&c, "subject", "hello")));
+    ks_fvec_free(&v);
+}
+
+/* chargrams see the text (subject and decoded body), so two messages that
+ * differ only in transport headers and transfer encoding give the same
+ * chargrams; rawgrams see the raw bytes and differ. */
+Test(extract, chargrams_of_the_text_rawgrams_of_the_raw_message)
+{
+    ks_feature_config c;
+    ks_feature_config_default(&c);
+    const char *a = "Received: from a.example\r\nSubject: cheap watches\r\n"
+                    "Content-Type: text/plain\r\n\r\nbuy cheap watches today\r\n";
+    const char *b = "Received: from another-relay.example.org by mx\r\nDate: Mon, 1 Jan 2024\r\n"
+                    "Subject: cheap watches\r\nContent-Type: text/plain\r\n"
+                    "Content-Transfer-Encoding: base64\r\n\r\nYnV5IGNoZWFwIHdhdGNoZXMgdG9kYXkNCg==\r\n";
+    c.families = KS_FEAT_CHARGRAMS;
+    ks_fvec va = extract(&c, mail_msg(a)), vb = extract(&c, mail_msg(b));
+    cr_assert_gt(va.n, 10);
+    cr_assert(same_vec(&va, &vb), "chargrams differ: %u vs %u features", va.n, vb.n);
+    /* the CSV form of the same text: "Subject:" line, then the body */
+    ks_fvec vt = extract(&c, text_msg("Subject: cheap watches\nbuy cheap watches today\r\n"));
+    cr_assert_gt(vt.n, 10);
+    ks_fvec_free(&va);
+    ks_fvec_free(&vb);
+    ks_fvec_free(&vt);
+    c.families = KS_FEAT_RAWGRAMS;
+    va = extract(&c, mail_msg(a));
+    vb = extract(&c, mail_msg(b));
+    cr_assert(!same_vec(&va, &vb));
+    ks_fvec_free(&va);
+    ks_fvec_free(&vb);
+    /* only the first ngram_bytes of the text count */
+    c.families = KS_FEAT_CHARGRAMS;
+    c.ngram_bytes = 8;
+    va = extract(&c, mail_msg(a));
+    cr_assert_leq(va.n, 8 - 4 + 1);
+    cr_assert_gt(va.n, 0);
+    ks_fvec_free(&va);
+}
