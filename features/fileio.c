@@ -81,55 +81,111 @@ static int fsync_dir(const char *dir)
     return e;
 }
 
-/* Fills tmp with the data, syncs and closes it. Returns 0 or errno; the
- * fd is closed either way. */
-static int fill_temp(int fd, const void *data, size_t len)
+struct ks_atomic {
+    char *path, *dir, *tmp;
+    int fd;        /* the temporary file, -1 once closed */
+    int err;       /* first write error (errno), reported by ks_atomic_sync */
+};
+
+void ks_atomic_abort(ks_atomic *a)
 {
-    int e = write_all(fd, data, len);
-    if (!e && fsync(fd) != 0)
+    if (!a)
+        return;
+    if (a->fd >= 0)
+        close(a->fd);
+    if (a->tmp)
+        unlink(a->tmp);
+    ks_free(a->path);
+    ks_free(a->dir);
+    ks_free(a->tmp);
+    ks_free(a);
+}
+
+ks_status ks_atomic_begin(ks_atomic **out, const char *path)
+{
+    ks_atomic *a = ks_calloc(1, sizeof *a);
+    char *base = NULL;
+    ks_status st;
+    *out = NULL;
+    if (!a)
+        return ks_fail(KS_ERR_NOMEM, "out of memory writing %s", path);
+    a->fd = -1;
+    if ((st = split_path(path, &a->dir, &base)) != KS_OK) {
+        ks_atomic_abort(a);
+        return st;
+    }
+    a->path = ks_strdup(path);
+    a->tmp = ks_malloc(strlen(a->dir) + strlen(base) + 16);
+    if (!a->path || !a->tmp) {
+        ks_free(base);
+        ks_atomic_abort(a);
+        return ks_fail(KS_ERR_NOMEM, "out of memory writing %s", path);
+    }
+    sprintf(a->tmp, "%s/.%s.tmp.XXXXXX", a->dir, base);
+    ks_free(base);
+    a->fd = mkstemp(a->tmp);
+    if (a->fd < 0) {
+        st = ks_fail(KS_ERR_WRITE, "%s: cannot create a temporary file: %s",
+                     path, errtext(errno));
+        ks_free(a->tmp);
+        a->tmp = NULL;   /* nothing to unlink */
+        ks_atomic_abort(a);
+        return st;
+    }
+    (void)fchmod(a->fd, 0644);   /* mkstemp makes 0600; models are shared */
+    *out = a;
+    return KS_OK;
+}
+
+void ks_atomic_write(ks_atomic *a, const void *data, size_t len)
+{
+    if (!a->err && a->fd >= 0)
+        a->err = write_all(a->fd, data, len);
+}
+
+ks_status ks_atomic_sync(ks_atomic *a)
+{
+    int e = a->err;
+    if (a->fd < 0)
+        return KS_OK;
+    if (!e && fsync(a->fd) != 0)
         e = errno;
-    if (close(fd) != 0 && !e)
+    if (close(a->fd) != 0 && !e)
         e = errno;   /* NFS and quotas report late errors at close */
-    return e;
+    a->fd = -1;
+    if (e)
+        return ks_fail(KS_ERR_WRITE, "%s: %s", a->path, errtext(e));
+    return KS_OK;
+}
+
+ks_status ks_atomic_commit(ks_atomic *a)
+{
+    ks_status st = ks_atomic_sync(a);
+    int e;
+    if (st == KS_OK && rename(a->tmp, a->path) != 0)
+        st = ks_fail(KS_ERR_WRITE, "%s: %s", a->path, errtext(errno));
+    if (st != KS_OK) {
+        ks_atomic_abort(a);
+        return st;
+    }
+    ks_free(a->tmp);
+    a->tmp = NULL;   /* renamed: nothing to unlink */
+    e = fsync_dir(a->dir);
+    if (e)
+        st = ks_fail(KS_ERR_WRITE, "%s: cannot sync folder %s: %s", a->path, a->dir,
+                     errtext(e));
+    ks_atomic_abort(a);   /* frees */
+    return st;
 }
 
 ks_status ks_write_atomic(const char *path, const void *data, size_t len)
 {
-    char *dir = NULL, *base = NULL, *tmp = NULL;
-    ks_status st = split_path(path, &dir, &base);
-    int fd, e;
+    ks_atomic *a;
+    ks_status st = ks_atomic_begin(&a, path);
     if (st != KS_OK)
         return st;
-    tmp = ks_malloc(strlen(dir) + strlen(base) + 16);
-    if (!tmp) {
-        st = ks_fail(KS_ERR_NOMEM, "out of memory writing %s", path);
-        goto out;
-    }
-    sprintf(tmp, "%s/.%s.tmp.XXXXXX", dir, base);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        st = ks_fail(KS_ERR_WRITE, "%s: cannot create a temporary file: %s",
-                     path, errtext(errno));
-        goto out;
-    }
-    (void)fchmod(fd, 0644);   /* mkstemp makes 0600; models are shared */
-    e = fill_temp(fd, data, len);
-    if (!e && rename(tmp, path) != 0)
-        e = errno;
-    if (e) {
-        unlink(tmp);
-        st = ks_fail(KS_ERR_WRITE, "%s: %s", path, errtext(e));
-        goto out;
-    }
-    e = fsync_dir(dir);
-    if (e)
-        st = ks_fail(KS_ERR_WRITE, "%s: cannot sync folder %s: %s", path, dir,
-                     errtext(e));
-out:
-    ks_free(dir);
-    ks_free(base);
-    ks_free(tmp);
-    return st;
+    ks_atomic_write(a, data, len);
+    return ks_atomic_commit(a);
 }
 
 /* Reads fd to the end into a buffer of at most max bytes. */

@@ -127,40 +127,67 @@ static uint64_t replay_bytes(const ks_model *m)
     return n;
 }
 
-/* The whole model.bin in b; *crc gets its checksum. */
-static ks_status build_bin(const ks_model *m, ks_buf *b, uint32_t *crc)
+#define PART ((size_t)1 << 20)   /* model.bin is written in parts of this size */
+
+/* Hands what b holds to the file (and the checksum). */
+static void flush_part(ks_buf *b, ks_atomic *a, uLong *crc)
+{
+    *crc = crc32(*crc, (const Bytef *)b->data, (uInt)b->len);
+    ks_atomic_write(a, b->data, b->len);
+    b->len = 0;
+}
+
+/* model.bin streamed to a in parts (the file is never whole in memory:
+ * the model's own state is the largest thing a save holds); *crc gets its
+ * checksum. Only memory can fail here; write errors wait in a. */
+static ks_status stream_bin(const ks_model *m, ks_atomic *a, uint32_t *crc)
 {
     uint64_t nnz = stored_coords(m), rb = replay_bytes(m);
-    size_t size = PREFIX_SIZE + m->nhist * HIST_SIZE + TAIL_FIXED +
-                  (size_t)nnz * COORD_SIZE + REPLAY_FIXED + (size_t)rb + 4;
-    ks_status st = ks_buf_reserve(b, size);
+    uLong c = crc32(0L, Z_NULL, 0);
+    ks_buf b = {0};
+    ks_status st = ks_buf_reserve(&b, PART + PREFIX_SIZE + HIST_SIZE + TAIL_FIXED +
+                                  REPLAY_FIXED + 64);
     if (st != KS_OK)
         return st;
-    put_header(b, m);
-    for (size_t i = 0; i < m->nhist; i++)
-        put_history(b, &m->hist[i]);
-    put_f64(b, m->bias_z);
-    put_f64(b, m->bias_n);
-    put_u64(b, nnz);
+    put_header(&b, m);
+    for (size_t i = 0; i < m->nhist; i++) {
+        put_history(&b, &m->hist[i]);
+        if (b.len >= PART)
+            flush_part(&b, a, &c);
+    }
+    put_f64(&b, m->bias_z);
+    put_f64(&b, m->bias_n);
+    put_u64(&b, nnz);
     for (uint32_t i = 0; i < m->dim; i++) {
         if (m->z[i] == 0.0f && m->n[i] == 0.0f)
             continue;
-        put_u32(b, i);
-        put_f32(b, m->z[i]);
-        put_f32(b, m->n[i]);
+        put_u32(&b, i);
+        put_f32(&b, m->z[i]);
+        put_f32(&b, m->n[i]);
+        if (b.len >= PART)
+            flush_part(&b, a, &c);
     }
-    put_u32(b, m->nreplay);
-    put_u64(b, m->replay_seen);
-    put_u64(b, m->replay_rng);
-    put_u64(b, rb);
+    put_u32(&b, m->nreplay);
+    put_u64(&b, m->replay_seen);
+    put_u64(&b, m->replay_rng);
+    put_u64(&b, rb);
     for (uint32_t i = 0; i < m->nreplay; i++) {
-        put_bytes(b, &m->replay[i].label, 1);
-        put_u32(b, (uint32_t)m->replay[i].len);
-        put_bytes(b, m->replay[i].data, m->replay[i].len);
+        const ks_replay_slot *e = &m->replay[i];
+        put_bytes(&b, &e->label, 1);
+        put_u32(&b, (uint32_t)e->len);
+        if (b.len + e->len > PART) {   /* the example straight from the model */
+            flush_part(&b, a, &c);
+            c = crc32(c, e->data, (uInt)e->len);
+            ks_atomic_write(a, e->data, e->len);
+        } else {
+            put_bytes(&b, e->data, e->len);
+        }
     }
-    *crc = (uint32_t)crc32(0L, (const Bytef *)b->data, (uInt)b->len);
-    put_u32(b, *crc);
-    b->data[b->len] = '\0';
+    flush_part(&b, a, &c);
+    *crc = (uint32_t)c;
+    put_u32(&b, *crc);
+    ks_atomic_write(a, b.data, b.len);
+    ks_buf_free(&b);
     return KS_OK;
 }
 
@@ -292,23 +319,35 @@ static ks_status build_json(const ks_model *m, uint32_t crc, ks_buf *b)
 /* Writes data to dir/name atomically. */
 ks_status ks_model_save(ks_model *m, const char *dir)
 {
-    ks_buf bin = {0}, js = {0};
+    ks_buf js = {0};
+    ks_atomic *bin = NULL;
     uint32_t crc = 0;
-    ks_status st = build_bin(m, &bin, &crc);
+    char *path = ks_path_join(dir, "model.bin");
+    ks_status st = path ? ks_atomic_begin(&bin, path)
+                        : ks_fail(KS_ERR_NOMEM, "out of memory writing %s/model.bin", dir);
+    /* model.bin goes to its temporary file and to disk first (its checksum
+     * is in model.json), but is renamed into place last: model.bin is the
+     * commit point, so a failure at any step leaves the old model.bin (or
+     * none), never a new one beside an exit status that says nothing was
+     * written. */
+    if (st == KS_OK)
+        st = stream_bin(m, bin, &crc);
+    if (st == KS_OK)
+        st = ks_atomic_sync(bin);
     if (st == KS_OK)
         st = build_json(m, crc, &js);
-    /* model.json first: model.bin is the commit point, so a failure at
-     * any step leaves the old model.bin (or none), never a new one beside
-     * an exit status that says nothing was written. */
     if (st == KS_OK)
         st = ks_write_atomic_in(dir, "model.json", js.data, js.len);
-    if (st == KS_OK)
-        st = ks_write_atomic_in(dir, "model.bin", bin.data, bin.len);
+    if (st == KS_OK) {
+        st = ks_atomic_commit(bin);   /* frees bin */
+        bin = NULL;
+    }
+    ks_atomic_abort(bin);
     if (st == KS_OK) {
         m->parent = m->checksum;
         m->checksum = crc;
     }
-    ks_buf_free(&bin);
+    ks_free(path);
     ks_buf_free(&js);
     return st;
 }

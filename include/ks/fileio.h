@@ -14,6 +14,19 @@
 
 ks_status ks_write_atomic(const char *path, const void *data, size_t len);
 
+/* The same in steps, for a file written in parts: begin creates the
+ * temporary file; write appends (a failure is kept and reported by
+ * sync/commit, so callers need not check each part); sync flushes it to
+ * disk and closes it; commit (syncs if not done and) renames it over path
+ * and syncs the folder; abort removes it. commit and abort free a; after
+ * a failed begin there is nothing to free. */
+typedef struct ks_atomic ks_atomic;
+ks_status ks_atomic_begin(ks_atomic **a /* OUT */, const char *path);
+void ks_atomic_write(ks_atomic *a, const void *data, size_t len);
+ks_status ks_atomic_sync(ks_atomic *a);
+ks_status ks_atomic_commit(ks_atomic *a);
+void ks_atomic_abort(ks_atomic *a);   /* NULL is a no-op */
+
 /* ks_write_atomic of dir/name. */
 ks_status ks_write_atomic_in(const char *dir, const char *name, const void *data,
                              size_t len);
