@@ -9,6 +9,13 @@
  * track's tools did) so that it stays inside [0, 1]. The per-message
  * scores, in the order scored, go to online_predictions.csv, so that other
  * filters can be compared with the same evaluation code (bench/accuracy.sh).
+ *
+ * Rehearsal: what --passes N does to a batch (every example learned N
+ * times) is done here with the past only. Each message, once learned, is
+ * offered to the model's replay reservoir (a uniform sample of the
+ * messages so far, model.h), and N - 1 examples drawn at random from the
+ * reservoir are learned again. A message is still scored before the model
+ * has seen it, by a model that has seen only earlier messages.
  */
 #include <math.h>
 #include <stdio.h>
@@ -141,9 +148,42 @@ static ks_status write_online(const ks_app_opts *o, const ks_metrics *met,
     return st;
 }
 
+/* splitmix64: the rehearsal draws, seeded by --seed (reproducible). */
+static uint64_t next_draw(uint64_t *state)
+{
+    uint64_t z = (*state += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Learns x, offers it to the reservoir, learns passes - 1 drawn examples. */
+static ks_status learn_and_rehearse(ks_model *m, const ks_fvec *x, int label, uint32_t passes,
+                                    uint64_t *draw, ks_fvec *r)
+{
+    ks_status st;
+    size_t k;
+    int rl;
+    ks_model_learn(m, x, label, 1.0);
+    if (passes < 2)
+        return KS_OK;
+    if ((st = ks_model_replay_offer(m, x, label)) != KS_OK)
+        return st;
+    if (!(k = ks_model_replay_count(m)))
+        return KS_OK;
+    for (uint32_t i = 1; i < passes; i++) {
+        if ((st = ks_model_replay_get(m, (size_t)(next_draw(draw) % k), r, &rl)) != KS_OK)
+            return st;
+        ks_model_learn(m, r, rl, 1.0);
+    }
+    return KS_OK;
+}
+
 static ks_status online(const ks_app_opts *o, ks_dataset **ds, ks_model **m,
                         ks_extractor **ex, ks_metrics **met, ks_fvec *x, ks_buf *pred)
 {
+    ks_fvec r = {0};
+    uint64_t draw = o->train.seed;
     ks_app_skips sk = {0};
     ks_metrics_summary s;
     ks_message msg;
@@ -162,16 +202,17 @@ static ks_status online(const ks_app_opts *o, ks_dataset **ds, ks_model **m,
     ks_progress_start(&pr, "online", ks_dataset_stats_get(*ds)->messages);
     while ((st = ks_dataset_next(*ds, &msg)) == KS_OK) {
         if ((st = ks_app_extract(*ex, &msg, x, &sk, &skipped)) != KS_OK)
-            return st;
+            break;
         if (skipped)
             continue;
         double p = ks_model_predict(*m, x);
         if ((st = ks_metrics_add(*met, msg.label, p)) != KS_OK ||
-            (st = prediction_row(pred, msg.id, msg.label, p, ks_model_threshold(*m))) != KS_OK)
-            return st;
-        ks_model_learn(*m, x, msg.label, 1.0);
+            (st = prediction_row(pred, msg.id, msg.label, p, ks_model_threshold(*m))) != KS_OK ||
+            (st = learn_and_rehearse(*m, x, msg.label, o->train.passes, &draw, &r)) != KS_OK)
+            break;
         ks_progress_tick(&pr, ks_dataset_stats_get(*ds)->messages, ks_dataset_stats_get(*ds)->bytes);
     }
+    ks_fvec_free(&r);
     if (st != KS_DONE || (st = ks_app_check_skips(o, *ds, &sk)) != KS_OK ||
         (st = ks_metrics_compute(*met, ks_model_threshold(*m), &s)) != KS_OK)
         return st;

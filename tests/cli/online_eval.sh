@@ -24,5 +24,29 @@ expect_exit 0 "bench/accuracy_eval.py reads it" python3 "$top/bench/accuracy_eva
 check "its AUC is online.json's roca" python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['o']['auc']; b=json.load(open(sys.argv[2]))['roca']; sys.exit(0 if abs(a-b) < 1e-12 else 1)" "$work/ev.json" "$oj"
 check "its recall at 0.1% FPR is online.json's" python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['o']['spam_recall_at_fpr']; b=json.load(open(sys.argv[2]))['spam_recall_at_fpr']; sys.exit(0 if abs(a['0.001']-b['0.001']) < 1e-12 and abs(a['0.01']-b['0.01']) < 1e-12 else 1)" "$work/ev.json" "$oj"
 check "its accuracy is online.json's" python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['o']['accuracy']; b=json.load(open(sys.argv[2]))['accuracy']; sys.exit(0 if abs(a-b) < 1e-9 else 1)" "$work/ev.json" "$oj"
+# Rehearsal (--passes N: N - 1 reservoir examples learned again after each
+# message) uses the past only: flipping the label of message k changes no
+# score of messages 1..k, and changes later scores.
+python3 - "$data/initial/train_data.csv" "$work/flip" <<'PY'
+import csv, os, sys
+rows = list(csv.reader(open(sys.argv[1], newline='', encoding='latin-1')))[:401]
+for name, flip in (("a", False), ("b", True)):
+    os.makedirs(os.path.join(sys.argv[2], name), exist_ok=True)
+    with open(os.path.join(sys.argv[2], name, "d.csv"), "w", newline="", encoding="latin-1") as f:
+        w = csv.writer(f)
+        for i, r in enumerate(rows):
+            if flip and i == 200:   # data row 200: swap ham and spam
+                r = [r[0], "spam" if r[1] == "ham" else "ham", r[2], "1" if r[3] == "0" else "0"]
+            w.writerow(r)
+PY
+for v in a b; do
+    expect_exit 0 "spam-train --online (flip set $v)" "$bin/spam-train" -q --online --dataset "$work/flip/$v" --save-to "$work/flip/o$v"
+done
+fa="$work/flip/oa/online_predictions.csv" fb="$work/flip/ob/online_predictions.csv"
+check "rehearsal: scores of messages 1..200 do not depend on message 200's label" \
+    cmp -s <(head -201 "$fa" | cut -d, -f1,3) <(head -201 "$fb" | cut -d, -f1,3)
+check "rehearsal: later scores do depend on it" bash -c '! cmp -s <(tail -n +202 "$1" | cut -d, -f3) <(tail -n +202 "$2" | cut -d, -f3)' _ "$fa" "$fb"
+expect_exit 0 "spam-train --online --passes 1 (no rehearsal)" "$bin/spam-train" -q --online --passes 1 --dataset "$work/flip/a" --save-to "$work/flip/o1"
+check "rehearsal changes the scores (passes 5 vs 1)" bash -c '! cmp -s <(cut -d, -f3 "$1") <(cut -d, -f3 "$2")' _ "$fa" "$work/flip/o1/online_predictions.csv"
 expect_exit 2 "--online is a spam-train flag only" "$bin/spam-validate" --online
 finish
