@@ -171,8 +171,13 @@ static void json_calibration(validator *v, ks_json *j, const ks_metrics_summary 
     ks_json_key(j, "model_threshold_rule"); ks_json_string(j, rule[c->rule <= 2 ? c->rule : 0]);
     ks_json_key(j, "calibration");
     ks_json_begin_object(j);
-    if (v->svm) {
+    if (v->svm) {   /* the same keys as lr (one shape for every family) */
         ks_json_key(j, "method"); ks_json_string(j, "libsvm platt (5-fold)");
+        ks_json_key(j, "scores"); ks_json_null(j);
+        ks_json_key(j, "a"); ks_json_null(j);
+        ks_json_key(j, "b"); ks_json_null(j);
+        ks_json_key(j, "uncalibrated_log_loss"); ks_json_null(j);
+        ks_json_key(j, "uncalibrated_brier"); ks_json_null(j);
     } else {
         ks_json_key(j, "method");
         ks_json_string(j, c->scores == KS_SCORES_OFF ? "none (sigmoid of the margin)" : "platt");
