@@ -214,8 +214,6 @@ static void json_time(ks_json *j, int64_t t)
 
 static void json_features(ks_json *j, const ks_feature_config *fc)
 {
-    static const char *fam[] = {"words", "headers", "bigrams", "chargrams",
-                                "urls", "meta"};
     ks_json_begin_object(j);
     for (int k = 0; k < KS_FC_NFIELDS; k++) {
         ks_json_key(j, ks_model_fc_fields[k].name);
@@ -223,9 +221,9 @@ static void json_features(ks_json *j, const ks_feature_config *fc)
     }
     ks_json_key(j, "family_names");
     ks_json_begin_array(j);
-    for (unsigned k = 0; k < sizeof fam / sizeof fam[0]; k++)
+    for (unsigned k = 0; k < KS_FEAT_COUNT; k++)
         if (fc->families & (1u << k))
-            ks_json_string(j, fam[k]);
+            ks_json_string(j, ks_feature_family_names[k]);
     ks_json_end(j);
     ks_json_end(j);
 }
