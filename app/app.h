@@ -82,6 +82,9 @@ int ks_app_online(const ks_app_opts *o);
 /* Opens the dataset, checks it holds usable records, logs what it found.
  * Shared by the loops. */
 ks_status ks_app_open_dataset(const ks_app_opts *o, ks_dataset **ds /* OUT */);
+/* Appends s to b as one RFC 4180 field: quoted when it holds a comma,
+ * quote or line break (predictions.csv, online_predictions.csv). */
+ks_status ks_app_csv_field(ks_buf *b, const char *s);
 /* KS_ERR_DATA when skipped records exceed max_bad_fraction. */
 ks_status ks_app_check_bad(const ks_app_opts *o, const ks_dataset *ds);
 

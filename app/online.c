@@ -88,24 +88,11 @@ static ks_status write_roc(const ks_metrics *met, ks_json *j)
     return KS_OK;
 }
 
-/* RFC 4180 field: quoted when it holds a comma, quote or line break (as in
- * spam-validate's predictions.csv). */
-static ks_status csv_field(ks_buf *b, const char *s)
-{
-    ks_status st = KS_OK;
-    if (!strpbrk(s, ",\"\r\n"))
-        return ks_buf_append(b, s, strlen(s));
-    st = ks_buf_putc(b, '"');
-    for (; *s && st == KS_OK; s++)
-        st = *s == '"' ? ks_buf_append(b, "\"\"", 2) : ks_buf_putc(b, *s);
-    return st == KS_OK ? ks_buf_putc(b, '"') : st;
-}
-
 /* One online_predictions.csv row: the score with 17 significant digits, so
  * that the ROC area computed from the file is online.json's roca. */
 static ks_status prediction_row(ks_buf *b, const char *id, int label, double p, double threshold)
 {
-    ks_status st = csv_field(b, id);
+    ks_status st = ks_app_csv_field(b, id);
     return st == KS_OK ? ks_buf_printf(b, ",%d,%.17g,%d\n", label, p, p >= threshold) : st;
 }
 

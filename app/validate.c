@@ -32,8 +32,7 @@ typedef struct {
     double raw_ll, raw_brier;   /* lr: log loss and Brier of sigmoid(margin) */
 } validator;
 
-/* RFC 4180 field: quoted when it holds a comma, quote or line break. */
-static ks_status csv_field(ks_buf *b, const char *s)
+ks_status ks_app_csv_field(ks_buf *b, const char *s)
 {
     ks_status st = KS_OK;
     if (!strpbrk(s, ",\"\r\n"))
@@ -66,7 +65,7 @@ static ks_status score_one(validator *v, const ks_prefetch_info *in)
         v->raw_ll -= in->label ? log(r) : log1p(-r);
     }
     if ((st = ks_metrics_add(v->met, in->label, p)) != KS_OK ||
-        (st = csv_field(&v->pred, in->id)) != KS_OK)
+        (st = ks_app_csv_field(&v->pred, in->id)) != KS_OK)
         return st;
     return ks_buf_printf(&v->pred, ",%d,%.6f,%d\n", in->label, p, p >= v->threshold);
 }
