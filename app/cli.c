@@ -57,8 +57,8 @@ static void usage(const ks_app_opts *o, FILE *f)
     static const char *const what[] = {
         "Train a spam classifier from a labelled dataset (initial training).",
         "Continue training a saved model on new labelled data (incremental).",
-        "Score a labelled dataset with a model; write metrics.json, predictions.csv,\n"
-        "roc.svg, pr.svg, scores.svg and report.html (one page with all of them).",
+        ("Score a labelled dataset with a model; write metrics.json, predictions.csv,\n"
+         "roc.svg, pr.svg, scores.svg and report.html (one page with all of them)."),
     };
     fprintf(f, "Usage: %s [options]\n%s\n\n", o->prog, what[o->mode]);
     fprintf(f,

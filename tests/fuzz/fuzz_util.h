@@ -16,6 +16,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 /* Puts data in a fresh memfd; path gets a name that opens it. -1 on error. */
 static inline int fuzz_memfd(const uint8_t *data, size_t size, char *path, size_t n)
@@ -47,6 +48,34 @@ static inline const char *fuzz_dir(void)
             abort();
     }
     return dir;
+}
+
+/* The model loaders' folders: in/ (the input goes there) and out/ (saved
+ * there), under fuzz_dir(), made on the first call. */
+static inline void fuzz_in_out(char in[300], char out[300])
+{
+    if (!in[0]) {
+        snprintf(in, 300, "%s/in", fuzz_dir());
+        snprintf(out, 300, "%s/out", fuzz_dir());
+        mkdir(in, 0700);
+        mkdir(out, 0700);
+    }
+}
+
+/* A copy of data whose last 4 bytes are the little-endian CRC32 of the
+ * rest (how model.bin and svm.bin end), so that the checks behind the
+ * checksum are reached; *crc gets it. NULL when size < 4 or out of memory;
+ * the caller frees. */
+static inline uint8_t *fuzz_fix_crc(const uint8_t *data, size_t size, uint32_t *crc)
+{
+    uint8_t *fixed;
+    if (size < 4 || !(fixed = malloc(size)))
+        return NULL;
+    memcpy(fixed, data, size);
+    *crc = (uint32_t)crc32(0L, fixed, (uInt)(size - 4));
+    for (int i = 0; i < 4; i++)
+        fixed[size - 4 + i] = (uint8_t)(*crc >> (8 * i));
+    return fixed;
 }
 
 /* Writes data to dir/name (replacing it); aborts on failure. */

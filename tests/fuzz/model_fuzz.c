@@ -31,23 +31,13 @@ static void try_load(const char *dir, const char *out, const uint8_t *data, size
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char dir[300], out[300];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "%s/in", fuzz_dir());
-        snprintf(out, sizeof out, "%s/out", fuzz_dir());
-        mkdir(dir, 0700);
-        mkdir(out, 0700);
-    }
+    uint32_t crc;
+    uint8_t *fixed;
+    fuzz_in_out(dir, out);
     if (size > (1u << 20))
         return 0;
     try_load(dir, out, data, size);
-    if (size >= 4) {
-        uint8_t *fixed = malloc(size);
-        if (!fixed)
-            return 0;
-        memcpy(fixed, data, size);
-        uint32_t crc = (uint32_t)crc32(0L, fixed, (uInt)(size - 4));
-        for (int i = 0; i < 4; i++)
-            fixed[size - 4 + i] = (uint8_t)(crc >> (8 * i));
+    if ((fixed = fuzz_fix_crc(data, size, &crc))) {
         try_load(dir, out, fixed, size);
         free(fixed);
     }

@@ -72,12 +72,7 @@ static void try_load(const char *dir, const char *out, const uint8_t *data, size
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static char dir[300], out[300];
-    if (!dir[0]) {
-        snprintf(dir, sizeof dir, "%s/in", fuzz_dir());
-        snprintf(out, sizeof out, "%s/out", fuzz_dir());
-        mkdir(dir, 0700);
-        mkdir(out, 0700);
-    }
+    fuzz_in_out(dir, out);
     if (size > (1u << 20))
         return 0;
     if (size >= 4) {
@@ -86,12 +81,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (int i = 0; i < 4; i++)
             stored |= (uint32_t)data[size - 4 + i] << (8 * i);
         try_load(dir, out, data, size, stored);
-        if (!(fixed = malloc(size)))
+        if (!(fixed = fuzz_fix_crc(data, size, &crc)))
             return 0;
-        memcpy(fixed, data, size);
-        crc = (uint32_t)crc32(0L, fixed, (uInt)(size - 4));
-        for (int i = 0; i < 4; i++)
-            fixed[size - 4 + i] = (uint8_t)(crc >> (8 * i));
         if (crc != stored)
             try_load(dir, out, fixed, size, crc);
         free(fixed);
