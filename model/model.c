@@ -191,12 +191,10 @@ static double clip_margin(double s)
     return s > MARGIN_CLIP ? MARGIN_CLIP : s;
 }
 
-static double sigmoid(double s) { return 1.0 / (1.0 + exp(-clip_margin(s))); }
-
+/* With the fresh (a, b) = (-1, 0) this is sigmoid(margin) to the bit:
+ * -1 * m + 0 is -m exactly and clip_margin is symmetric. */
 double ks_model_calibrate(const ks_model *m, double margin)
 {
-    if (m->cal.a == -1.0 && m->cal.b == 0.0)   /* bit-identical to before */
-        return sigmoid(margin);
     return 1.0 / (1.0 + exp(clip_margin(m->cal.a * margin + m->cal.b)));
 }
 
