@@ -35,6 +35,7 @@ void ks_feature_config_default(ks_feature_config *c)
     c->max_token = 40;
     c->weighting = KS_WEIGHT_BINARY;
     c->normalize = 1;
+    c->view = 0;
 }
 
 ks_status ks_feature_config_check(const ks_feature_config *c)
@@ -54,6 +55,9 @@ ks_status ks_feature_config_check(const ks_feature_config *c)
         return ks_fail(KS_ERR_USAGE, "weighting %u unknown", c->weighting);
     if (c->normalize > 1)
         return ks_fail(KS_ERR_USAGE, "normalize %u not 0 or 1", c->normalize);
+    if (c->view & ~c->families)
+        return ks_fail(KS_ERR_USAGE, "view families 0x%x are not all among the features 0x%x",
+                       c->view, c->families);
     return KS_OK;
 }
 
@@ -68,6 +72,9 @@ struct ks_extractor {
     ks_feature_config cfg;
     ks_tokenizer *tok;
     ks_bow *bow;
+    ks_bow *vbow;          /* the training view (cfg.view), or NULL */
+    ks_hashes skip;        /* view: [start, end) pairs of hashes outside it */
+    int viewed;            /* vbow holds the last message's view */
     uint32_t seed_body, seed_url, seed_meta, seed_gram, seed_raw, seed_hdr;
     ks_buf text;           /* CHARGRAMS: the first ngram_bytes of the text */
     unsigned longs[17];    /* runs too long to be words, by length class */
@@ -93,7 +100,8 @@ ks_status ks_extractor_new(ks_extractor **out, const ks_feature_config *c)
         return ks_fail(KS_ERR_NOMEM, "out of memory for the feature extractor");
     ex->cfg = *c;
     if ((st = ks_tokenizer_new(&ex->tok, c->max_token)) != KS_OK ||
-        (st = ks_bow_new(&ex->bow, c->hash_bits)) != KS_OK) {
+        (st = ks_bow_new(&ex->bow, c->hash_bits)) != KS_OK ||
+        (c->view && (st = ks_bow_new(&ex->vbow, c->hash_bits)) != KS_OK)) {
         ks_extractor_free(ex);
         return st;
     }
@@ -122,6 +130,8 @@ void ks_extractor_free(ks_extractor *ex)
         return;
     ks_tokenizer_free(ex->tok);
     ks_bow_free(ex->bow);
+    ks_bow_free(ex->vbow);
+    ks_hashes_free(&ex->skip);
     ks_buf_free(&ex->text);
     ks_free(ex);
 }
@@ -130,6 +140,28 @@ static void add(ks_extractor *ex, uint32_t h)
 {
     if (ex->err == KS_OK)
         ex->err = ks_bow_add(ex->bow, h);
+}
+
+/* The hashes added since `start` are of family fam: with a view that
+ * leaves fam out, they are recorded as a range to skip. */
+static void mark(ks_extractor *ex, uint32_t fam, size_t start)
+{
+    size_t end = ks_bow_count(ex->bow);
+    ks_hashes *k = &ex->skip;
+    ks_status st;
+    if (!ex->cfg.view || (ex->cfg.view & fam) || end <= start)
+        return;
+    if (k->n && k->h[k->n - 1] == start) {   /* extends the last range */
+        k->h[k->n - 1] = (uint32_t)end;
+        return;
+    }
+    if ((st = ks_hashes_reserve(k, 2)) != KS_OK) {
+        if (ex->err == KS_OK)
+            ex->err = st;
+        return;
+    }
+    k->h[k->n++] = (uint32_t)start;
+    k->h[k->n++] = (uint32_t)end;
 }
 
 static void add_meta(ks_extractor *ex, const char *fmt, ...)
@@ -146,7 +178,9 @@ static void add_meta(ks_extractor *ex, const char *fmt, ...)
     va_end(ap);
     if (n > (int)sizeof s - 1)
         n = (int)sizeof s - 1;
+    size_t start = ks_bow_count(ex->bow);
     add(ex, ks_hash32(s, (size_t)n, ex->seed_meta));
+    mark(ex, KS_FEAT_META, start);
 }
 
 /* A run too long to be a word: only its length class is kept (as a meta
@@ -159,14 +193,17 @@ static void on_long(void *ctx, const char *tok, size_t len, int is_long)
 }
 
 /* The tokens of s, hashed under seed straight into the bag (the batch
- * path of tokenize.h), and with bigrams the pairs of adjacent word
- * hashes (a long run between two words does not break their pair). */
+ * path of tokenize.h), and with bigrams (body text: the words family)
+ * the pairs of adjacent word hashes (a long run between two words does
+ * not break their pair). Header tokens are marked by the caller. */
 static void tokenize(ks_extractor *ex, const char *s, size_t len, uint32_t seed,
                      int bigrams)
 {
     ks_hashes *hs = ks_bow_hashes(ex->bow);
-    size_t first = hs->n, m;
+    size_t first = hs->n, m = 0;
     ks_status st = ks_tokenize_hash(ex->tok, s, len, seed, hs, on_long, ex);
+    if (bigrams)
+        mark(ex, KS_FEAT_WORDS, first);
     if (st == KS_OK && bigrams && (ex->cfg.families & KS_FEAT_BIGRAMS) &&
         (m = hs->n - first) > 1 && (st = ks_hashes_reserve(hs, m - 1)) == KS_OK) {
         const uint32_t *w = hs->h + first;
@@ -174,6 +211,7 @@ static void tokenize(ks_extractor *ex, const char *s, size_t len, uint32_t seed,
         for (size_t i = 0; i + 1 < m; i++)
             o[i] = ks_hash_pair(w[i], w[i + 1]);
         hs->n += m - 1;
+        mark(ex, KS_FEAT_BIGRAMS, first + m);
     }
     if (st != KS_OK && ex->err == KS_OK)
         ex->err = st;
@@ -235,17 +273,19 @@ static void header_words(ks_extractor *ex, const char *s, size_t len, uint32_t s
 
 static void on_header(ks_extractor *ex, const char *name, const char *text, size_t len)
 {
-    uint32_t seed;
+    uint32_t seed, fam = header_family(name);
+    size_t start = ks_bow_count(ex->bow);
     if (!strcmp(name, "subject")) {   /* the text starts with the subject */
         keep_text(ex, text, len);
         keep_text(ex, "\n", 1);
     }
-    if (!(ex->cfg.families & header_family(name)))
+    if (!(ex->cfg.families & fam))
         return;
     add(ex, ks_hash32(name, strlen(name), ex->seed_hdr));   /* field present */
     seed = family_seed(ex->cfg.seed, name);
     tokenize(ex, text, len, seed, 0);
     header_words(ex, text, len, seed);
+    mark(ex, fam, start);
 }
 
 /* URL host, lower-cased, and its parent domains down to two labels. */
@@ -267,12 +307,14 @@ static void on_url(ks_extractor *ex, const char *url, size_t len)
     ex->urls++;
     if (!n || !(ex->cfg.families & KS_FEAT_URLS))
         return;
+    size_t start = ks_bow_count(ex->bow);
     for (char *d = host; d;) {
         add(ex, ks_hash32(d, strlen(d), ex->seed_url));
         d = strchr(d, '.');
         if (d && !strchr(++d, '.'))
             break;   /* stop at the registrable-looking last two labels */
     }
+    mark(ex, KS_FEAT_URLS, start);
 }
 
 static int mail_sink(void *ctx, ks_seg_kind kind, const char *name,
@@ -307,7 +349,8 @@ static int mail_sink(void *ctx, ks_seg_kind kind, const char *name,
  * best filters did: robust to obfuscation and odd spellings. CHARGRAMS runs
  * over the decoded text (subject, then body parts as decoded), RAWGRAMS over
  * the raw message, headers included, as the track's filters did. */
-static void chargrams(ks_extractor *ex, const char *s, size_t len, uint32_t seed)
+static void chargrams(ks_extractor *ex, const char *s, size_t len, uint32_t seed,
+                      uint32_t fam)
 {
     size_t n = ex->cfg.ngram_n, end = len < ex->cfg.ngram_bytes ? len : ex->cfg.ngram_bytes;
     const unsigned char *p = (const unsigned char *)s;
@@ -335,6 +378,7 @@ static void chargrams(ks_extractor *ex, const char *s, size_t len, uint32_t seed
         o[i] = ks_hash_gram(w, seed);
     }
     hs->n += m;
+    mark(ex, fam, hs->n - m);
 }
 
 /* Plain text (the example's CSV): a first line "Subject: ..." is a header. */
@@ -350,6 +394,25 @@ static void text_message(ks_extractor *ex, const char *s, size_t len)
     mail_sink(ex, KS_SEG_BODY, "plain", s, len);
 }
 
+/* The view's hashes: all but the skipped ranges (in order, disjoint). */
+static ks_status copy_view(ks_extractor *ex)
+{
+    const ks_hashes *all = ks_bow_hashes(ex->bow);
+    ks_hashes *v = ks_bow_hashes(ex->vbow);
+    size_t at = 0;
+    ks_status st = ks_hashes_reserve(v, all->n);
+    if (st != KS_OK)
+        return st;
+    for (size_t k = 0; k <= ex->skip.n; k += 2) {
+        size_t end = k < ex->skip.n ? ex->skip.h[k] : all->n;
+        memcpy(v->h + v->n, all->h + at, (end - at) * sizeof *v->h);
+        v->n += end - at;
+        if (k < ex->skip.n)
+            at = ex->skip.h[k + 1];
+    }
+    return KS_OK;
+}
+
 static unsigned log2_bucket(size_t n)
 {
     unsigned b = 0;
@@ -363,9 +426,13 @@ static unsigned log2_bucket(size_t n)
 ks_status ks_extract(ks_extractor *ex, const ks_message *msg, ks_fvec *out)
 {
     ks_status st = KS_OK;
+    ex->viewed = 0;
     if (msg->kind == KS_MSG_VECTOR)   /* already features: as given */
         return ks_libsvm_vector(msg->data, msg->len, ex->cfg.hash_bits, out);
     ks_bow_reset(ex->bow);
+    if (ex->vbow)
+        ks_bow_reset(ex->vbow);
+    ex->skip.n = 0;
     memset(ex->longs, 0, sizeof ex->longs);
     ex->err = KS_OK;
     ex->urls = ex->html = ex->attachments = ex->bodies = 0;
@@ -380,9 +447,9 @@ ks_status ks_extract(ks_extractor *ex, const ks_message *msg, ks_fvec *out)
     if (ex->err != KS_OK)
         return ex->err;
     if (ex->cfg.families & KS_FEAT_CHARGRAMS)
-        chargrams(ex, ex->text.data, ex->text.len, ex->seed_gram);
+        chargrams(ex, ex->text.data, ex->text.len, ex->seed_gram, KS_FEAT_CHARGRAMS);
     if (ex->cfg.families & KS_FEAT_RAWGRAMS)
-        chargrams(ex, msg->data, msg->len, ex->seed_raw);
+        chargrams(ex, msg->data, msg->len, ex->seed_raw, KS_FEAT_RAWGRAMS);
     for (unsigned c = 0; c < sizeof ex->longs / sizeof *ex->longs; c++)
         for (unsigned k = 0; k < ex->longs[c]; k++)
             add_meta(ex, "long:%u", c);
@@ -393,5 +460,16 @@ ks_status ks_extract(ks_extractor *ex, const ks_message *msg, ks_fvec *out)
         add_meta(ex, "nobody");
     if (ex->err != KS_OK)
         return ex->err;
+    if (ex->vbow && (st = copy_view(ex)) != KS_OK)
+        return st;
+    ex->viewed = ex->vbow != NULL;
     return ks_bow_finish(ex->bow, ex->cfg.weighting, (int)ex->cfg.normalize, out);
+}
+
+ks_status ks_extract_view(ks_extractor *ex, ks_fvec *out)
+{
+    if (!ex->viewed)
+        return ks_fail(KS_ERR_USAGE, ex->vbow ? "no view: the last message was a vector"
+                                              : "the feature settings have no training view");
+    return ks_bow_finish(ex->vbow, ex->cfg.weighting, (int)ex->cfg.normalize, out);
 }

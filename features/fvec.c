@@ -79,6 +79,14 @@ ks_status ks_fvec_encode(const ks_fvec *x, ks_buf *b)
 
 ks_status ks_fvec_decode(const unsigned char *p, size_t len, uint32_t dim, ks_fvec *out)
 {
+    size_t used;
+    ks_status st = ks_fvec_decode_first(p, len, dim, out, &used);
+    return st == KS_OK && used != len ? KS_ERR_FORMAT : st;
+}
+
+ks_status ks_fvec_decode_first(const unsigned char *p, size_t len, uint32_t dim, ks_fvec *out,
+                               size_t *used)
+{
     size_t pos = 0;
     uint64_t n, v;
     float scale = 0;
@@ -132,6 +140,21 @@ ks_status ks_fvec_decode(const unsigned char *p, size_t len, uint32_t dim, ks_fv
         prev = idx;
     }
     out->n = (uint32_t)n;
-    return pos == len ? KS_OK : KS_ERR_FORMAT;
+    *used = pos;
+    return KS_OK;
 }
 
+
+ks_status ks_example_decode(const unsigned char *p, size_t len, uint32_t dim, ks_fvec *x,
+                            ks_fvec *view, int *pair)
+{
+    size_t used;
+    ks_status st = ks_fvec_decode_first(p, len, dim, x, &used);
+    *pair = 0;
+    if (st != KS_OK || used == len)
+        return st;
+    if (!view)
+        return KS_ERR_FORMAT;
+    *pair = 1;
+    return ks_fvec_decode(p + used, len - used, dim, view);
+}

@@ -39,6 +39,10 @@ enum {
                                     raw message, headers included (TREC) */
 };
 #define KS_FEAT_COUNT 8
+/* spam-train's default training view: the families that do not tell
+ * which collection a message came from (docs/design.md, "Training views"). */
+#define KS_VIEW_DEFAULT (KS_FEAT_WORDS | KS_FEAT_HEADERS | KS_FEAT_BIGRAMS | KS_FEAT_CHARGRAMS | \
+                         KS_FEAT_URLS | KS_FEAT_META)
 /* The families' names as --features spells them, index = bit number. */
 extern const char *const ks_feature_family_names[KS_FEAT_COUNT];
 
@@ -53,6 +57,8 @@ typedef struct {
     uint32_t max_token;    /* longer tokens become a length token (bytes) */
     uint32_t weighting;    /* KS_WEIGHT_BINARY or KS_WEIGHT_LOG (1+ln tf) */
     uint32_t normalize;    /* 1: scale each vector to unit L2 length */
+    uint32_t view;         /* KS_FEAT_* bits of the training view, a subset
+                              of families (0: none); see ks_extract_view() */
 } ks_feature_config;
 
 void ks_feature_config_default(ks_feature_config *c);
@@ -82,6 +88,17 @@ ks_status ks_fvec_encode(const ks_fvec *v, ks_buf *out);
  * KS_ERR_NOMEM. */
 ks_status ks_fvec_decode(const unsigned char *p, size_t len, uint32_t dim,
                          ks_fvec *out);
+/* Decodes the vector at the start of p[0..len) and sets *used to its
+ * size in bytes (a training example with a view is two vectors back to
+ * back: the message's, then the view's). Errors as ks_fvec_decode(). */
+ks_status ks_fvec_decode_first(const unsigned char *p, size_t len, uint32_t dim,
+                               ks_fvec *out, size_t *used /* OUT */);
+/* A training example's bytes: one vector, or two back to back (the
+ * message's, then its training view's). Decodes the first into x and the
+ * second, when there is one, into view; *pair tells which. view may be
+ * NULL only when pair is not wanted (then a second vector is an error). */
+ks_status ks_example_decode(const unsigned char *p, size_t len, uint32_t dim,
+                            ks_fvec *x, ks_fvec *view, int *pair /* OUT */);
 
 typedef struct ks_extractor ks_extractor;
 
@@ -90,6 +107,13 @@ ks_status ks_extractor_new(ks_extractor **out /* OUT */,
 /* Replaces *out with msg's features. Fails only on limits or memory. */
 ks_status ks_extract(ks_extractor *ex, const ks_message *msg,
                      ks_fvec *out /* OUT */);
+/* The training view of the message last given to ks_extract() (which
+ * must have succeeded): the same features restricted to the families of
+ * cfg.view, normalised on their own. Training on both views of every
+ * message keeps a model from leaning only on the families that identify
+ * where mail came from (docs/design.md, "Training views"). KS_ERR_USAGE
+ * when the settings have no view. */
+ks_status ks_extract_view(ks_extractor *ex, ks_fvec *out /* OUT */);
 /* MIME nesting depth and part count allowed per message (mail.h); lim
  * NULL restores the defaults. Not part of the feature settings (so not
  * saved in the model): a run-time guard, like --max-message. A message

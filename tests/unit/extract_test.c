@@ -212,3 +212,49 @@ Test(extract, chargrams_of_the_text_rawgrams_of_the_raw_message)
     cr_assert_gt(va.n, 0);
     ks_fvec_free(&va);
 }
+
+/* The training view is the same message's features restricted to the
+ * view's families, normalised on their own: what an extractor with only
+ * those families gives. */
+Test(extract, view_is_the_message_through_fewer_families)
+{
+    const char *raw = "Received: from relay.example.net by mx\r\nFrom: bob@example.com\r\n"
+                      "Subject: cheap watches\r\nX-Mailer: Foo 1.0\r\n"
+                      "Content-Type: text/html\r\n\r\n<p>Buy cheap watches at "
+                      "<a href=\"http://shop.example.biz/x\">our shop</a> today</p>\r\n";
+    ks_feature_config all, only;
+    ks_extractor *ex;
+    ks_fvec v = {0}, w = {0};
+    ks_feature_config_default(&all);
+    all.families = (1u << KS_FEAT_COUNT) - 1;
+    all.view = KS_VIEW_DEFAULT;
+    only = all;
+    only.families = KS_VIEW_DEFAULT;
+    only.view = 0;
+    ks_message m = mail_msg(raw);
+    cr_assert_eq(ks_extractor_new(&ex, &all), KS_OK);
+    for (int round = 0; round < 2; round++) {   /* state does not leak between messages */
+        cr_assert_eq(ks_extract(ex, &m, &v), KS_OK);
+        ks_fvec full = extract(&all, m), want = extract(&only, m);
+        cr_assert(same_vec(&v, &full), "the message's vector does not change");
+        cr_assert_eq(ks_extract_view(ex, &w), KS_OK);
+        cr_assert_gt(w.n, 10);
+        cr_assert_lt(w.n, v.n);
+        cr_assert(same_vec(&w, &want), "view %u features, extractor with the view's "
+                  "families %u", w.n, want.n);
+        cr_assert(!has_index(&w, bucket(&all, "received", "relay")));
+        cr_assert(has_index(&v, bucket(&all, "received", "relay")));
+        ks_fvec_free(&full);
+        ks_fvec_free(&want);
+    }
+    ks_extractor_free(ex);
+    /* no view in the settings; a view outside the families */
+    cr_assert_eq(ks_extractor_new(&ex, &only), KS_OK);
+    cr_assert_eq(ks_extract(ex, &m, &v), KS_OK);
+    cr_assert_eq(ks_extract_view(ex, &w), KS_ERR_USAGE);
+    ks_extractor_free(ex);
+    only.view = KS_FEAT_RAWGRAMS;
+    cr_assert_eq(ks_feature_config_check(&only), KS_ERR_USAGE);
+    ks_fvec_free(&v);
+    ks_fvec_free(&w);
+}

@@ -64,3 +64,35 @@ Test(fvec, refuses_bad_bytes)
     cr_assert_eq(ks_fvec_decode(trailing, sizeof trailing, 256, &out), KS_ERR_FORMAT);
     ks_fvec_free(&out);
 }
+
+/* A training example with a view is two vectors back to back. */
+Test(fvec, example_is_one_vector_or_two)
+{
+    ks_feature f1[2] = {{3, 0.5f}, {900, -0.5f}}, f2[1] = {{7, 1.0f}};
+    ks_fvec a = {f1, 2, 2}, b = {f2, 1, 1}, x = {0}, v = {0};
+    ks_buf buf = {0};
+    size_t used;
+    int pair = -1;
+    cr_assert_eq(ks_fvec_encode(&a, &buf), KS_OK);
+    size_t one = buf.len;
+    const unsigned char *p = (const unsigned char *)buf.data;
+    cr_assert_eq(ks_example_decode(p, one, 1024, &x, &v, &pair), KS_OK);
+    cr_assert_eq(pair, 0);
+    cr_assert_eq(x.n, 2);
+    cr_assert_eq(ks_fvec_encode(&b, &buf), KS_OK);
+    p = (const unsigned char *)buf.data;
+    cr_assert_eq(ks_fvec_decode_first(p, buf.len, 1024, &x, &used), KS_OK);
+    cr_assert_eq(used, one);
+    cr_assert_eq(ks_example_decode(p, buf.len, 1024, &x, &v, &pair), KS_OK);
+    cr_assert_eq(pair, 1);
+    cr_assert_eq(memcmp(x.f, f1, sizeof f1), 0);
+    cr_assert_eq(v.n, 1);
+    cr_assert_eq(v.f[0].index, 7);
+    /* a pair where one vector is wanted, a cut second vector, garbage */
+    cr_assert_eq(ks_example_decode(p, buf.len, 1024, &x, NULL, &pair), KS_ERR_FORMAT);
+    cr_assert_eq(ks_example_decode(p, buf.len - 1, 1024, &x, &v, &pair), KS_ERR_FORMAT);
+    cr_assert_eq(ks_fvec_decode(p, buf.len, 1024, &x), KS_ERR_FORMAT);
+    ks_buf_free(&buf);
+    ks_fvec_free(&x);
+    ks_fvec_free(&v);
+}
