@@ -49,6 +49,7 @@ typedef struct {
     unsigned shuffle_buffer;      /* --shuffle-buffer, messages */
     int verbosity;                /* 0 quiet, 1 normal, 2 verbose */
     int online;                   /* --online (spam-train) */
+    int view_set;                 /* --view given */
     unsigned threads;             /* --threads: 1 reads in the learner's
                                      thread, 2 reads ahead in another */
 } ks_app_opts;

@@ -236,10 +236,14 @@ static int batch(ks_classifier *c, const char *path)
 
 static ks_status setup(ks_classifier *c, const opts *o)
 {
+    ks_feature_config fc;
     ks_status st;
     if ((st = ks_model_load(&c->m, o->model)) != KS_OK ||
-        (st = ks_app_svm_load(c->m, o->model, &c->svm)) != KS_OK ||
-        (st = ks_extractor_new(&c->ex, ks_model_features(c->m))) != KS_OK ||
+        (st = ks_app_svm_load(c->m, o->model, &c->svm)) != KS_OK)
+        return st;
+    fc = *ks_model_features(c->m);
+    fc.view = 0;   /* scoring needs the message's vector only */
+    if ((st = ks_extractor_new(&c->ex, &fc)) != KS_OK ||
         (st = ks_instream_new(&c->in, 0)) != KS_OK)
         return st;
     c->threshold = isnan(o->threshold) ? ks_model_threshold(c->m) : o->threshold;

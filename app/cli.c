@@ -86,7 +86,12 @@ static void usage(const ks_app_opts *o, FILE *f)
             "                        fields), allheaders (the other fields),\n"
             "                        bigrams, chargrams (byte n-grams of the text),\n"
             "                        rawgrams (of the raw message), urls, meta\n"
-            "                        (default: all but chargrams)\n"
+            "                        (default: all eight)\n"
+            "  --view LIST           also learn every message through these families\n"
+            "                        alone, so the model does not lean only on what\n"
+            "                        tells where mail came from (default: words,\n"
+            "                        headers,bigrams,chargrams,urls,meta of those in\n"
+            "                        --features; none: off)\n"
             "  --weighting W         binary (default) or log (1 + ln count)\n"
             "  --online              evaluate as the TREC spam track did: one pass in\n"
             "                        dataset order, each message scored before it is\n"
@@ -192,7 +197,8 @@ enum { O_DATASET = 256, O_MODEL, O_SAVE, O_FORMAT, O_BAD, O_MAXMSG, O_BITS,
        O_FEATURES, O_WEIGHTING, O_PASSES, O_ALPHA, O_L1, O_L2, O_SEED,
        O_BALANCE, O_SHUFFLE, O_THRESHOLD, O_REPLAY,
        O_MIMEDEPTH, O_MIMEPARTS, O_GZRATIO, O_NGRAM, O_NGRAM_BYTES, O_ONLINE, O_THREADS,
-       O_ALGO, O_SVM_C, O_SVM_CAP, O_SVM_KERNEL, O_SVM_GAMMA, O_TARGET_FPR, O_CALIBRATION };
+       O_ALGO, O_SVM_C, O_SVM_CAP, O_SVM_KERNEL, O_SVM_GAMMA, O_TARGET_FPR, O_CALIBRATION,
+       O_VIEW };
 
 /* Which modes accept a flag: bit 0 train, bit 1 update, bit 2 validate. */
 static const struct { int id; unsigned modes; } flag_modes[] = {
@@ -200,7 +206,7 @@ static const struct { int id; unsigned modes; } flag_modes[] = {
     {O_PASSES, 3}, {O_ALPHA, 1}, {O_L1, 1}, {O_L2, 1}, {O_SEED, 3},
     {O_BALANCE, 3}, {O_SHUFFLE, 3}, {O_THRESHOLD, 7}, {O_TARGET_FPR, 3}, {O_CALIBRATION, 3}, {O_REPLAY, 1}, {O_NGRAM, 1},
     {O_NGRAM_BYTES, 1}, {O_ONLINE, 1}, {O_ALGO, 1}, {O_SVM_C, 1}, {O_SVM_CAP, 1},
-    {O_SVM_KERNEL, 1}, {O_SVM_GAMMA, 1}};
+    {O_SVM_KERNEL, 1}, {O_SVM_GAMMA, 1}, {O_VIEW, 1}};
 
 static int flag_allowed(int id, ks_app_mode mode)
 {
@@ -250,6 +256,13 @@ static int apply(ks_app_opts *o, int id, const char *v)
         if (parse_u64(v, 28, &u) || u < 8) return -1;
         o->feat.hash_bits = (uint32_t)u; return 0;
     case O_FEATURES: return parse_features(v, &o->feat.families);
+    case O_VIEW:
+        o->view_set = 1;
+        if (!strcmp(v, "none")) {
+            o->feat.view = 0;
+            return 0;
+        }
+        return parse_features(v, &o->feat.view);
     case O_WEIGHTING:
         if (!strcmp(v, "log")) o->feat.weighting = KS_WEIGHT_LOG;
         else if (!strcmp(v, "binary")) o->feat.weighting = KS_WEIGHT_BINARY;
@@ -340,6 +353,7 @@ static const struct option long_opts[] = {
     {"max-message", required_argument, 0, O_MAXMSG},
     {"hash-bits", required_argument, 0, O_BITS},
     {"features", required_argument, 0, O_FEATURES},
+    {"view", required_argument, 0, O_VIEW},
     {"weighting", required_argument, 0, O_WEIGHTING},
     {"passes", required_argument, 0, O_PASSES},
     {"alpha", required_argument, 0, O_ALPHA},
@@ -402,6 +416,18 @@ static int parse(ks_app_opts *o, int argc, char **argv)
         fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", o->prog, argv[optind]);
         return KS_EXIT_USAGE;
     }
+    if (o->view_set && o->feat.view && o->train.algo == KS_ALGO_SVM) {
+        fprintf(stderr, "%s: --view is for the lr family, not --algo svm\n", o->prog);
+        return KS_EXIT_USAGE;
+    }
+    if (o->view_set && (o->feat.view & ~o->feat.families)) {
+        fprintf(stderr, "%s: --view families must be among --features\n", o->prog);
+        return KS_EXIT_USAGE;
+    }
+    if (!o->view_set)   /* the default view, of the families there are */
+        o->feat.view = o->train.algo == KS_ALGO_SVM ? 0 : KS_VIEW_DEFAULT & o->feat.families;
+    if (o->feat.view == o->feat.families)
+        o->feat.view = 0;   /* the same vector twice: no view */
     if (o->online && o->train.algo == KS_ALGO_SVM) {   /* score-then-learn is FTRL's */
         fprintf(stderr, "%s: --online evaluates the lr family only, not --algo svm\n", o->prog);
         return KS_EXIT_USAGE;

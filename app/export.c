@@ -176,17 +176,18 @@ static ks_status finish(exporter *e, const char *out)
 
 static ks_status export_all(exporter *e, const xopts *x)
 {
-    const ks_feature_config *fc = &x->app.feat;
+    ks_feature_config fc = x->app.feat;
     ks_message msg;
     ks_status st;
 
     if (x->have_model) {
         if ((st = ks_model_load(&e->m, x->app.model)) != KS_OK)
             return st;
-        fc = ks_model_features(e->m);
+        fc = *ks_model_features(e->m);
     }
+    fc.view = 0;   /* the message's vector only */
     if ((st = ks_app_open_dataset(&x->app, &e->ds)) != KS_OK ||
-        (st = ks_extractor_new(&e->ex, fc)) != KS_OK ||
+        (st = ks_extractor_new(&e->ex, &fc)) != KS_OK ||
         (st = ks_dataset_rewind(e->ds, 0)) != KS_OK ||
         (st = open_tmp(e, x->output)) != KS_OK)
         return st;
@@ -209,7 +210,7 @@ static ks_status export_all(exporter *e, const xopts *x)
     if ((st = finish(e, x->output)) != KS_OK)
         return st;
     ks_log(KS_LOG_INFO, "wrote %s: %llu vectors, 2^%u buckets (indices 1..%u)", x->output,
-           (unsigned long long)e->written, fc->hash_bits, 1u << fc->hash_bits);
+           (unsigned long long)e->written, fc.hash_bits, 1u << fc.hash_bits);
     return KS_OK;
 }
 

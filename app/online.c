@@ -145,23 +145,31 @@ static uint64_t next_draw(uint64_t *state)
 }
 
 /* Learns x, offers it to the reservoir, learns passes - 1 drawn examples. */
-static ks_status learn_and_rehearse(ks_model *m, const ks_fvec *x, int label, uint32_t passes,
-                                    uint64_t *draw, ks_fvec *r)
+/* Learns x (and its view, or NULL), offers it to the reservoir, learns
+ * passes - 1 drawn examples. */
+static ks_status learn_and_rehearse(ks_model *m, const ks_fvec *x, const ks_fvec *view,
+                                    int label, uint32_t passes, uint64_t *draw, ks_fvec *r,
+                                    ks_fvec *rv)
 {
     ks_status st;
     size_t k;
     int rl;
     ks_model_learn(m, x, label, 1.0);
+    if (view)
+        ks_model_learn(m, view, label, 1.0);
     if (passes < 2)
         return KS_OK;
-    if ((st = ks_model_replay_offer(m, x, label)) != KS_OK)
+    if ((st = ks_model_replay_offer(m, x, view, label)) != KS_OK)
         return st;
     if (!(k = ks_model_replay_count(m)))
         return KS_OK;
     for (uint32_t i = 1; i < passes; i++) {
-        if ((st = ks_model_replay_get(m, (size_t)(next_draw(draw) % k), r, &rl)) != KS_OK)
+        if ((st = ks_model_replay_get(m, (size_t)(next_draw(draw) % k), r, view ? rv : NULL,
+                                      &rl)) != KS_OK)
             return st;
         ks_model_learn(m, r, rl, 1.0);
+        if (view)
+            ks_model_learn(m, rv, rl, 1.0);
     }
     return KS_OK;
 }
@@ -169,7 +177,7 @@ static ks_status learn_and_rehearse(ks_model *m, const ks_fvec *x, int label, ui
 static ks_status online(const ks_app_opts *o, ks_dataset **ds, ks_model **m,
                         ks_extractor **ex, ks_metrics **met, ks_fvec *x, ks_buf *pred)
 {
-    ks_fvec r = {0};
+    ks_fvec r = {0}, v = {0}, rv = {0};
     uint64_t draw = o->train.seed;
     ks_app_skips sk = {0};
     ks_metrics_summary s;
@@ -192,14 +200,24 @@ static ks_status online(const ks_app_opts *o, ks_dataset **ds, ks_model **m,
             break;
         if (skipped)
             continue;
+        if (o->feat.view && msg.kind == KS_MSG_VECTOR) {
+            st = ks_fail(KS_ERR_USAGE, "%s: LIBSVM vectors have no training view (--view none "
+                         "for vectors)", msg.file);
+            break;
+        }
+        if (o->feat.view && (st = ks_extract_view(*ex, &v)) != KS_OK)
+            break;
         double p = ks_model_predict(*m, x);
         if ((st = ks_metrics_add(*met, msg.label, p)) != KS_OK ||
             (st = prediction_row(pred, msg.id, msg.label, p, ks_model_threshold(*m))) != KS_OK ||
-            (st = learn_and_rehearse(*m, x, msg.label, o->train.passes, &draw, &r)) != KS_OK)
+            (st = learn_and_rehearse(*m, x, o->feat.view ? &v : NULL, msg.label,
+                                     o->train.passes, &draw, &r, &rv)) != KS_OK)
             break;
         ks_progress_tick(&pr, ks_dataset_stats_get(*ds)->messages, ks_dataset_stats_get(*ds)->bytes);
     }
     ks_fvec_free(&r);
+    ks_fvec_free(&v);
+    ks_fvec_free(&rv);
     if (st != KS_DONE || (st = ks_app_check_skips(o, *ds, &sk)) != KS_OK ||
         (st = ks_metrics_compute(*met, ks_model_threshold(*m), &s)) != KS_OK)
         return st;

@@ -76,7 +76,7 @@ static ks_status keep(ks_oos *o, double margin, int label, double weight)
     return KS_OK;
 }
 
-ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x,
+ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_fvec *view,
                       const unsigned char *enc, size_t len, int label,
                       double weight, int replay, unsigned pass, unsigned passes)
 {
@@ -92,8 +92,11 @@ ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x,
             return st;
     }
     for (int k = 0; k < FOLDS; k++)
-        if (k != fold)
+        if (k != fold) {
             ks_model_learn(o->fold[k], x, label, weight);
+            if (view)
+                ks_model_learn(o->fold[k], view, label, weight);
+        }
     return KS_OK;
 }
 

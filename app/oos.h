@@ -31,9 +31,10 @@ void ks_oos_free(ks_oos *o);   /* NULL is a no-op */
 uint32_t ks_oos_mode(const ks_oos *o);
 
 /* Before the real model learns x (label, weight) in pass `pass` of
- * `passes`; enc/len: x's compact encoding (its fold). replay: a rehearsed
- * example of an earlier session. */
-ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x,
+ * `passes`, and then its training view (view, or NULL); enc/len: the
+ * example's compact encoding (its fold). replay: a rehearsed example of an
+ * earlier session. */
+ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_fvec *view,
                       const unsigned char *enc, size_t len, int label,
                       double weight, int replay, unsigned pass, unsigned passes);
 

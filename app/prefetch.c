@@ -16,6 +16,7 @@
 
 typedef struct {
     ks_fvec vec;
+    ks_fvec view;              /* the training view (info.view) */
     ks_prefetch_info info;
     ks_buf id, file, detail;   /* strings behind info */
     ks_status st;              /* KS_OK: a message; else the pass's end */
@@ -28,6 +29,7 @@ struct ks_prefetch {
     slot cur;                  /* what the consumer holds now */
     ks_dataset *ds;
     ks_extractor *ex;
+    int view;                  /* also extract the training view */
     pthread_t thread;
     int running;               /* a producer thread exists (to join) */
     int ended;                 /* the pass's end was handed out */
@@ -88,6 +90,11 @@ static void fill(ks_prefetch *p, slot *s)
         return;
     }
     s->info.extract_st = ks_extract(p->ex, &m, &s->vec);
+    s->info.view = 0;
+    if (s->info.extract_st == KS_OK && p->view && m.kind != KS_MSG_VECTOR) {
+        s->info.extract_st = ks_extract_view(p->ex, &s->view);
+        s->info.view = s->info.extract_st == KS_OK;
+    }
     if (s->info.extract_st != KS_OK) {
         s->vec.n = 0;
         if (ks_buf_printf(&s->detail, "%s: message %s: %s", m.file ? m.file : "",
@@ -154,6 +161,8 @@ ks_status ks_prefetch_start(ks_prefetch *p, ks_dataset *ds, ks_extractor *ex)
     return KS_OK;
 }
 
+void ks_prefetch_set_view(ks_prefetch *p, int on) { p->view = on; }
+
 /* Exchanges what two slots own, so neither copy nor free is needed. */
 static void swap_slot(slot *a, slot *b)
 {
@@ -163,6 +172,12 @@ static void swap_slot(slot *a, slot *b)
 }
 
 ks_status ks_prefetch_next(ks_prefetch *p, ks_fvec *vec, ks_prefetch_info *info)
+{
+    return ks_prefetch_next_view(p, vec, NULL, info);
+}
+
+ks_status ks_prefetch_next_view(ks_prefetch *p, ks_fvec *vec, ks_fvec *view,
+                                ks_prefetch_info *info)
 {
     if (p->ended)
         return p->end_st < 0 ? ks_fail(p->end_st, "%s", p->cur.detail.data ?
@@ -196,6 +211,11 @@ ks_status ks_prefetch_next(ks_prefetch *p, ks_fvec *vec, ks_prefetch_info *info)
     ks_fvec t = *vec;
     *vec = c->vec;
     c->vec = t;
+    if (view) {
+        t = *view;
+        *view = c->view;
+        c->view = t;
+    }
     *info = c->info;
     info->id = c->id.data ? c->id.data : "";
     info->file = c->file.data ? c->file.data : "";
@@ -206,6 +226,7 @@ ks_status ks_prefetch_next(ks_prefetch *p, ks_fvec *vec, ks_prefetch_info *info)
 static void slot_free(slot *s)
 {
     ks_fvec_free(&s->vec);
+    ks_fvec_free(&s->view);
     ks_buf_free(&s->id);
     ks_buf_free(&s->file);
     ks_buf_free(&s->detail);

@@ -46,6 +46,8 @@ typedef struct {
     ks_status extract_st;   /* ks_extract()'s status: KS_OK, or a failure
                                (KS_ERR_LIMIT: over MIME limits) whose text
                                is in detail; the vector is then empty */
+    int view;               /* 1: the training view was extracted too
+                               (ks_prefetch_set_view; not for vectors) */
     const char *detail;     /* "" or the failure's detail, prefixed with
                                "file: message id: "; valid until next call */
 } ks_prefetch_info;
@@ -64,6 +66,15 @@ ks_status ks_prefetch_start(ks_prefetch *p, ks_dataset *ds, ks_extractor *ex);
  * vector the caller owns ({0} is fine); it is freed by the caller. */
 ks_status ks_prefetch_next(ks_prefetch *p, ks_fvec *vec /* IN/OUT */,
                            ks_prefetch_info *info /* OUT */);
+
+/* With on, the producer also extracts each message's training view
+ * (ks_extract_view; ex must have one), which ks_prefetch_next_view()
+ * hands out. Set before ks_prefetch_start(). */
+void ks_prefetch_set_view(ks_prefetch *p, int on);
+/* ks_prefetch_next() that also swaps the view's vector into *view
+ * (view NULL: ignored); info->view tells whether there is one. */
+ks_status ks_prefetch_next_view(ks_prefetch *p, ks_fvec *vec /* IN/OUT */,
+                                ks_fvec *view /* IN/OUT */, ks_prefetch_info *info /* OUT */);
 
 /* Ends the pass (joins the producer); ds and ex are the caller's again.
  * No-op when no pass runs. */

@@ -63,6 +63,9 @@ typedef struct {
     int offer;           /* this pass offers messages to the reservoir */
     ks_fvec scratch;     /* a message's vector before it takes a slot */
     ks_fvec work;        /* a slot's vector decoded for learning */
+    int view;            /* the model trains on views too (features.h) */
+    ks_fvec sview;       /* the new message's view, beside scratch */
+    ks_fvec wview;       /* the slot's view, beside work */
     ks_buf enc;          /* a new message's vector, encoded */
     ks_vcache *cache;    /* the first pass's vectors for the others, or NULL */
     int fill;            /* this pass fills the cache */
@@ -90,19 +93,23 @@ static void learn(trainer *t, const ks_fvec *x, int label, double w)
 static void learn_slot(trainer *t, size_t i)
 {
     shuffle_buf *b = &t->sb;
-    int label = b->label[i] & 1, replay = b->label[i] >> 1;
-    ks_status st = ks_fvec_decode((const unsigned char *)b->vec[i].data, b->vec[i].len,
-                                  1u << ks_model_features(t->m)->hash_bits, &t->work);
+    int label = b->label[i] & 1, replay = b->label[i] >> 1, pair;
+    ks_status st = ks_example_decode((const unsigned char *)b->vec[i].data, b->vec[i].len,
+                                     1u << ks_model_features(t->m)->hash_bits, &t->work,
+                                     &t->wview, &pair);
     if (st != KS_OK) {   /* only memory can fail: we encoded it ourselves */
         if (t->err == KS_OK)
             t->err = ks_fail(KS_ERR_NOMEM, "out of memory decoding a feature vector");
         return;
     }
-    if (t->oos && (st = ks_oos_step(t->oos, t->m, &t->work, (const unsigned char *)b->vec[i].data,
-                                    b->vec[i].len, label, b->weight[i], replay, t->pass,
-                                    t->passes)) != KS_OK && t->err == KS_OK)
+    if (t->oos && (st = ks_oos_step(t->oos, t->m, &t->work, pair ? &t->wview : NULL,
+                                    (const unsigned char *)b->vec[i].data, b->vec[i].len, label,
+                                    b->weight[i], replay, t->pass, t->passes)) != KS_OK &&
+        t->err == KS_OK)
         t->err = st;
     learn(t, &t->work, label, b->weight[i]);
+    if (pair)   /* the message again, seen through its view */
+        learn(t, &t->wview, label, b->weight[i]);
 }
 
 /* Stores x in slot i, in compact form. */
@@ -172,7 +179,8 @@ static ks_status push_scratch(trainer *t, int label, size_t source)
 {
     ks_status st;
     ks_buf_clear(&t->enc);
-    if ((st = ks_fvec_encode(&t->scratch, &t->enc)) != KS_OK)
+    if ((st = ks_fvec_encode(&t->scratch, &t->enc)) != KS_OK ||
+        (t->view && (st = ks_fvec_encode(&t->sview, &t->enc)) != KS_OK))
         return st;
     if (t->fill && t->cache)
         cache_check(t, ks_vcache_add(t->cache, source, label, t->enc.data, t->enc.len));
@@ -286,7 +294,7 @@ static ks_status read_pass(trainer *t, ks_dataset *ds, uint64_t seed, uint64_t t
     if ((st = ks_dataset_rewind(ds, seed ? seed : 1)) != KS_OK ||
         (st = ks_prefetch_start(t->pf, ds, t->ex)) != KS_OK)
         return st;
-    while ((st = ks_prefetch_next(t->pf, &t->scratch, &in)) == KS_OK) {
+    while ((st = ks_prefetch_next_view(t->pf, &t->scratch, &t->sview, &in)) == KS_OK) {
         if ((st = take_message(t, &in, total)) != KS_OK)
             break;
         ks_progress_tick(pr, in.messages, in.bytes);
@@ -388,10 +396,15 @@ static ks_status make_model(const ks_app_opts *o, const ks_dataset_stats *s, ks_
 {
     ks_status st;
     if (o->mode == KS_APP_TRAIN) {
+        ks_feature_config fc = o->feat;
         if (!s->per_class[0] || !s->per_class[1])
             return ks_fail(KS_ERR_DATA, "%s: only %s messages; training needs both ham and spam",
                            o->dataset, s->per_class[0] ? "ham" : "spam");
-        return ks_model_new(m, &o->feat, &o->train);
+        if (s->format == KS_FMT_LIBSVM && fc.view && !o->view_set) {
+            ks_log(KS_LOG_INFO, "LIBSVM vectors: no training view (it needs the message text)");
+            fc.view = 0;
+        }
+        return ks_model_new(m, &fc, &o->train);
     }
     if ((st = ks_model_load(m, o->model)) != KS_OK)
         return st;
@@ -406,7 +419,7 @@ static void trainer_settings(trainer *t, const ks_app_opts *o, unsigned passes)
     static const char *const bal[] = {"none", "prior", "equal"};
     const ks_train_config *tc = ks_model_train_config(t->m);
     const ks_feature_config *fc = ks_model_features(t->m);
-    char families[160] = "";
+    char families[320] = "";
     size_t n = 0;
     t->seed = (o->train_set & KS_SET_SEED) ? o->train.seed : tc->seed;
     t->balance = (o->train_set & KS_SET_BALANCE) ? o->train.balance : tc->balance;
@@ -414,6 +427,14 @@ static void trainer_settings(trainer *t, const ks_app_opts *o, unsigned passes)
         if (fc->families & (1u << i))
             n += (size_t)snprintf(families + n, sizeof families - n, "%s%s", n ? "," : "",
                                   ks_feature_family_names[i]);
+    for (int i = 0, first = 1; i < KS_FEAT_COUNT; i++)
+        if (fc->view & (1u << i)) {
+            n += (size_t)snprintf(families + n, sizeof families - n, "%s%s",
+                                  first ? " (view " : ",", ks_feature_family_names[i]);
+            first = 0;
+        }
+    if (fc->view)
+        snprintf(families + n, sizeof families - n, ")");
     ks_log(KS_LOG_INFO, "settings: features %s, 2^%u buckets, %s weights, %u-grams over %u bytes; "
            "FTRL alpha %g, l1 %g, l2 %g; %u passes, seed %llu, balance %s, replay %u, "
            "shuffle buffer %u; kernel %s", families, fc->hash_bits,
@@ -510,6 +531,12 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
         (st = ks_prefetch_new(&t->pf, 64, o->threads > 1)) != KS_OK)
         return st;
     ks_extractor_set_limits(t->ex, &o->mail);
+    if ((t->view = ks_model_features(t->m)->view != 0) &&
+        ks_dataset_stats_get(*ds)->format == KS_FMT_LIBSVM)
+        return ks_fail(KS_ERR_USAGE, "%s: LIBSVM vectors have no training view; the model "
+                       "trains on views of the message text (--view none for vectors)",
+                       o->dataset);
+    ks_prefetch_set_view(t->pf, t->view);
     t->nreplay = ks_model_replay_count(t->m);   /* earlier sessions' examples */
     if (t->nreplay && !(t->perm = ks_malloc(t->nreplay * sizeof *t->perm)))
         return ks_fail(KS_ERR_NOMEM, "out of memory for the replay order");
@@ -564,6 +591,8 @@ int ks_app_train(const ks_app_opts *o)
     shuffle_free(&t.sb);
     ks_fvec_free(&t.scratch);
     ks_fvec_free(&t.work);
+    ks_fvec_free(&t.sview);
+    ks_fvec_free(&t.wview);
     ks_buf_free(&t.enc);
     ks_vcache_free(t.cache);
     ks_free(t.order);

@@ -220,12 +220,16 @@ static ks_status write_outputs(validator *v, const ks_metrics_summary *s)
 static ks_status validate(validator *v)
 {
     ks_metrics_summary s;
+    ks_feature_config fc;
     ks_status st;
 
     if ((st = ks_model_load(&v->m, v->o->model)) != KS_OK ||
         (st = ks_app_svm_load(v->m, v->o->model, &v->svm)) != KS_OK ||
-        (st = ks_app_open_dataset(v->o, &v->ds)) != KS_OK ||
-        (st = ks_extractor_new(&v->ex, ks_model_features(v->m))) != KS_OK ||
+        (st = ks_app_open_dataset(v->o, &v->ds)) != KS_OK)
+        return st;
+    fc = *ks_model_features(v->m);
+    fc.view = 0;   /* scoring needs the message's vector only */
+    if ((st = ks_extractor_new(&v->ex, &fc)) != KS_OK ||
         (st = ks_metrics_new(&v->met)) != KS_OK ||
         (st = ks_prefetch_new(&v->pf, 64, v->o->threads > 1)) != KS_OK)
         return st;

@@ -28,8 +28,7 @@ void ks_feature_config_default(ks_feature_config *c)
 {
     c->hash_bits = 20;
     c->seed = 0x6b73u;
-    c->families = KS_FEAT_WORDS | KS_FEAT_HEADERS | KS_FEAT_ALLHEADERS | KS_FEAT_BIGRAMS |
-                  KS_FEAT_RAWGRAMS | KS_FEAT_URLS | KS_FEAT_META;
+    c->families = (1u << KS_FEAT_COUNT) - 1;   /* all (docs/design.md, "Training views") */
     c->ngram_n = 4;
     c->ngram_bytes = 3000;
     c->max_token = 40;

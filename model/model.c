@@ -388,15 +388,23 @@ const ks_fc_field ks_model_fc_fields[KS_FC_NFIELDS] = {
     {"normalize", offsetof(ks_feature_config, normalize)},
 };
 
+/* "families" carries the training view in bits 16..23 (model.bin has
+ * no field of its own for it; models without a view read as before). */
 uint32_t ks_model_fc_get(const ks_feature_config *c, int k)
 {
     uint32_t v;
     memcpy(&v, (const char *)c + ks_model_fc_fields[k].off, sizeof v);
+    if (ks_model_fc_fields[k].off == offsetof(ks_feature_config, families))
+        v |= c->view << 16;
     return v;
 }
 
 void ks_model_fc_set(ks_feature_config *c, int k, uint32_t v)
 {
+    if (ks_model_fc_fields[k].off == offsetof(ks_feature_config, families)) {
+        c->view = v >> 16;
+        v &= 0xffffu;
+    }
     memcpy((char *)c + ks_model_fc_fields[k].off, &v, sizeof v);
 }
 

@@ -9,7 +9,8 @@
  *     8     4  u32 format version (3)
  *    12     4  u32 endianness mark 0x01020304 (bytes 04 03 02 01)
  *    16    32  feature settings, u32 each: hash_bits seed families ngram_n
- *              ngram_bytes max_token weighting normalize
+ *              ngram_bytes max_token weighting normalize; families holds
+ *              the KS_FEAT_* bits in 0..7 and the training view's in 16..23
  *    48    60  training settings: f64 alpha, f64 beta, f64 l1, f64 l2,
  *              u32 passes, u64 seed, u32 balance, u32 replay, u32 algo
  *              (0 logistic regression, 1 svm), u32 family_crc (svm: CRC32
@@ -216,13 +217,20 @@ static void json_features(ks_json *j, const ks_feature_config *fc)
 {
     ks_json_begin_object(j);
     for (int k = 0; k < KS_FC_NFIELDS; k++) {
-        ks_json_key(j, ks_model_fc_fields[k].name);
-        ks_json_uint(j, ks_model_fc_get(fc, k));
+        ks_json_key(j, ks_model_fc_fields[k].name);   /* families without the view */
+        ks_json_uint(j, ks_model_fc_get(fc, k) & (k == 2 ? 0xffffu : 0xffffffffu));
     }
+    ks_json_key(j, "view"); ks_json_uint(j, fc->view);
     ks_json_key(j, "family_names");
     ks_json_begin_array(j);
     for (unsigned k = 0; k < KS_FEAT_COUNT; k++)
         if (fc->families & (1u << k))
+            ks_json_string(j, ks_feature_family_names[k]);
+    ks_json_end(j);
+    ks_json_key(j, "view_names");
+    ks_json_begin_array(j);
+    for (unsigned k = 0; k < KS_FEAT_COUNT; k++)
+        if (fc->view & (1u << k))
             ks_json_string(j, ks_feature_family_names[k]);
     ks_json_end(j);
     ks_json_end(j);
@@ -545,7 +553,7 @@ static ks_status read_replay(const char *path, reader *r, ks_model *m)
             st = ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
             break;
         }
-        st = ks_fvec_decode(r->p + r->pos, len, m->dim, &v);
+        st = ks_example_check(r->p + r->pos, len, m, &v);
         if (st == KS_ERR_FORMAT)
             st = ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
         if (st == KS_OK && !(copy = ks_malloc(len ? len : 1)))

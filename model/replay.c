@@ -62,14 +62,15 @@ static int64_t offer_slot(ks_model *m)
     return j < m->tc.replay ? (int64_t)j : -1;
 }
 
-ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, int label)
+ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, const ks_fvec *view, int label)
 {
     ks_buf b = {0};
     ks_status st;
     int64_t i = offer_slot(m);
     if (i < 0)
         return KS_OK;
-    if ((st = ks_fvec_encode(x, &b)) != KS_OK) {
+    if ((st = ks_fvec_encode(x, &b)) != KS_OK ||
+        (view && (st = ks_fvec_encode(view, &b)) != KS_OK)) {
         ks_buf_free(&b);
         return st;
     }
@@ -91,13 +92,27 @@ ks_status ks_model_replay_offer_encoded(ks_model *m, const void *data, size_t le
 
 size_t ks_model_replay_count(const ks_model *m) { return m->nreplay; }
 
-ks_status ks_model_replay_get(const ks_model *m, size_t i, ks_fvec *out, int *label)
+ks_status ks_model_replay_get(const ks_model *m, size_t i, ks_fvec *out, ks_fvec *view,
+                              int *label)
 {
+    int pair;
     *label = m->replay[i].label;
-    ks_status st = ks_fvec_decode(m->replay[i].data, m->replay[i].len, m->dim, out);
+    ks_status st = ks_example_decode(m->replay[i].data, m->replay[i].len, m->dim, out, view,
+                                     &pair);
     if (st == KS_ERR_FORMAT)   /* checked on load: cannot happen */
         return ks_fail(KS_ERR_MODEL, "replay example %zu does not decode", i);
+    if (view && !pair)
+        view->n = 0;
     return st;
+}
+
+/* See model_internal.h. */
+ks_status ks_example_check(const unsigned char *p, size_t len, const ks_model *m,
+                           ks_fvec *scratch)
+{
+    int pair;
+    ks_status st = ks_example_decode(p, len, m->dim, scratch, scratch, &pair);
+    return st == KS_OK && pair != (m->fc.view != 0) ? KS_ERR_FORMAT : st;
 }
 
 void ks_model_replay_encoded(const ks_model *m, size_t i, const unsigned char **data,

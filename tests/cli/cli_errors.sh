@@ -18,6 +18,11 @@ expect_exit 2 "spam-train --hash-bits 40" "$bin/spam-train" --hash-bits 40
 check "message names the flag" stderr_has "hash-bits"
 expect_exit 2 "spam-train --model is not a train flag" "$bin/spam-train" --model /x
 expect_exit 2 "spam-validate --passes is not a validate flag" "$bin/spam-validate" --passes 3
+expect_exit 2 "spam-train --view outside --features" "$bin/spam-train" --features words,urls --view words,meta
+check "message names --view" stderr_has "view"
+expect_exit 2 "spam-train --view with an unknown family" "$bin/spam-train" --view words,nouns
+expect_exit 2 "spam-train --view with --algo svm" "$bin/spam-train" --algo svm --view words
+expect_exit 2 "spam-update --view is a train flag" "$bin/spam-update" --view words
 
 mkdir -p "$work/out"
 expect_exit 3 "missing dataset folder" "$bin/spam-train" --dataset "$work/nope" --save-to "$work/out"
