@@ -37,7 +37,7 @@ done
 
 commit=$(git -C "$top" rev-parse --short HEAD 2>/dev/null || echo unknown)
 dirty=$(git -C "$top" status --porcelain -- app features model include trainer incremental validator 2>/dev/null | wc -l)
-built="the working tree at commit $commit$([ "$dirty" -gt 0 ] && echo " with $dirty uncommitted source files")"
+built="the working tree at commit $commit$([ "$dirty" -eq 0 ] || echo " with $dirty uncommitted source files")"
 if [ "${1:-}" = --head ]; then
     # exactly the committed HEAD: git archive into a fixed folder, built there
     hb=/tmp/build-accuracy-head
