@@ -51,6 +51,14 @@ void ks_oos_free(ks_oos *o)
     ks_free(o);
 }
 
+void ks_oos_end_learning(ks_oos *o)
+{
+    for (int k = 0; o && k < FOLDS; k++) {
+        ks_model_free(o->fold[k]);
+        o->fold[k] = NULL;
+    }
+}
+
 uint32_t ks_oos_mode(const ks_oos *o) { return o ? o->mode : KS_SCORES_OFF; }
 
 const ks_scored *ks_oos_scores(const ks_oos *o, size_t *n)

@@ -37,6 +37,11 @@ ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x,
                       const unsigned char *enc, size_t len, int label,
                       double weight, int replay, unsigned pass, unsigned passes);
 
+/* After the last ks_oos_step: frees the fold models (the scores stay for
+ * ks_oos_finish), so what follows training does not hold 5 x 8 bytes a
+ * bucket. No ks_oos_step after it. NULL is a no-op. */
+void ks_oos_end_learning(ks_oos *o);
+
 /* After the last pass: fits Platt's sigmoid on the collected margins and
  * sets it as m's calibration, then sets m's threshold by the rule:
  * target_fpr in (0, 1) -> KS_RULE_TARGET_FPR; NaN and fixed_threshold NaN

@@ -61,6 +61,8 @@ typedef struct {
     uint32_t *perm;      /* their order in this pass */
     size_t replayed;     /* rehearsed so far in this pass */
     int offer;           /* this pass offers messages to the reservoir */
+    int defer;           /* the last pass's offers wait until training
+                            ends (offer_deferred) */
     ks_fvec scratch;     /* a message's vector before it takes a slot */
     ks_fvec work;        /* a slot's vector decoded for learning */
     ks_buf enc;          /* a new message's vector, encoded */
@@ -241,6 +243,7 @@ static void shuffle_free(shuffle_buf *b)
     ks_free(b->vec);
     ks_free(b->label);
     ks_free(b->weight);
+    memset(b, 0, sizeof *b);
 }
 
 /* A fresh random order of the reservoir examples for this pass. */
@@ -323,9 +326,14 @@ static ks_status cached_pass(trainer *t, ks_dataset *ds, uint64_t seed, uint64_t
     return st;
 }
 
+static uint64_t pass_seed(const trainer *t, unsigned pass)
+{
+    return t->seed * 0x9e3779b97f4a7c15ull + pass;
+}
+
 static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned passes)
 {
-    uint64_t seed = t->seed * 0x9e3779b97f4a7c15ull + pass;
+    uint64_t seed = pass_seed(t, pass);
     uint64_t total = ks_dataset_stats_get(ds)->messages;   /* from the counting pass */
     ks_progress pr;
     ks_status st;
@@ -336,7 +344,12 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
     t->passes = passes;
     t->loss = t->wsum = 0;
     t->learned = 0;
-    t->offer = pass == passes;   /* the reservoir sees each message once */
+    /* the reservoir sees each message once, in the last pass; when that
+     * pass replays the cache and rehearses nothing (so nothing reads the
+     * reservoir during it), the offers wait until the fold models are
+     * gone: the same offers in the same order, a lower peak of memory */
+    t->defer = pass == passes && t->cache && !t->nreplay;
+    t->offer = pass == passes && !t->defer;
     memset(&t->skips, 0, sizeof t->skips);
     shuffle_replay(t);
     snprintf(what, sizeof what, "pass %u/%u", pass, passes);
@@ -444,6 +457,22 @@ static ks_status record_and_save(const ks_app_opts *o, trainer *t, ks_dataset *d
     return ks_model_save(t->m, o->save_to);
 }
 
+/* The last pass's reservoir offers, made after it (t->defer): the cache
+ * walked in that pass's order, each message offered as push_encoded would
+ * have, so the reservoir (Algorithm R, seeded) ends the same. */
+static ks_status offer_deferred(trainer *t, ks_dataset *ds, unsigned passes)
+{
+    uint64_t seed = pass_seed(t, passes);
+    ks_vcache_rec r;
+    ks_status st;
+    ks_dataset_order(ds, seed ? seed : 1, t->order);
+    ks_vcache_rewind(t->cache, t->order);
+    while ((st = ks_vcache_next(t->cache, &r)) == KS_OK)
+        if (!r.skipped && (st = ks_model_replay_offer_encoded(t->m, r.vec, r.len, r.label)) != KS_OK)
+            return st;
+    return st == KS_DONE ? KS_OK : st;
+}
+
 /* The calibration settings of this session. spam-train: --calibration,
  * else cross-fit scores. spam-update: --calibration; else, with
  * --target-fpr, the model's kind of scores; else keep the model's
@@ -520,9 +549,23 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
         return st;
     if ((st = cache_open(t, *ds, passes)) != KS_OK)
         return st;
-    for (unsigned p = 1; p <= passes; p++)
+    for (unsigned p = 1; p <= passes; p++) {
         if ((st = run_pass(t, *ds, p, passes)) != KS_OK)
             return st;
+        if (p == 1 && t->cache) {   /* the later passes never read: the
+                                       read-ahead's vectors can go */
+            ks_prefetch_free(t->pf);
+            t->pf = NULL;
+        }
+    }
+    /* what learning needed goes before the reservoir fills and the model
+     * is saved (the peak of memory is the larger of the two phases) */
+    ks_oos_end_learning(t->oos);
+    shuffle_free(&t->sb);
+    ks_prefetch_free(t->pf);
+    t->pf = NULL;
+    if (t->defer && (st = offer_deferred(t, *ds, passes)) != KS_OK)
+        return st;
     ks_vcache_free(t->cache);
     t->cache = NULL;
     if (t->keep && !isnan(o->threshold)) {   /* the threshold is given now */

@@ -127,7 +127,13 @@ static uint64_t replay_bytes(const ks_model *m)
     return n;
 }
 
-#define PART ((size_t)1 << 20)   /* model.bin is written in parts of this size */
+/* model.bin is written in parts of about PART bytes from one buffer of
+ * PART_BUF: the margin holds what is added after a part's check (the
+ * header, a history entry, the replay header and an example's head). */
+#define PART_BUF ((size_t)1 << 20)
+#define PART (PART_BUF - 1024)
+_Static_assert(PREFIX_SIZE + HIST_SIZE + TAIL_FIXED + REPLAY_FIXED + 64 <= 1024,
+               "PART's margin");
 
 /* Hands what b holds to the file (and the checksum). */
 static void flush_part(ks_buf *b, ks_atomic *a, uLong *crc)
@@ -145,8 +151,8 @@ static ks_status stream_bin(const ks_model *m, ks_atomic *a, uint32_t *crc)
     uint64_t nnz = stored_coords(m), rb = replay_bytes(m);
     uLong c = crc32(0L, Z_NULL, 0);
     ks_buf b = {0};
-    ks_status st = ks_buf_reserve(&b, PART + PREFIX_SIZE + HIST_SIZE + TAIL_FIXED +
-                                  REPLAY_FIXED + 64);
+    /* PART_BUF bytes exactly: reserve adds one for a NUL (never written) */
+    ks_status st = ks_buf_reserve(&b, PART_BUF - 1);
     if (st != KS_OK)
         return st;
     put_header(&b, m);
@@ -173,14 +179,15 @@ static ks_status stream_bin(const ks_model *m, ks_atomic *a, uint32_t *crc)
     put_u64(&b, rb);
     for (uint32_t i = 0; i < m->nreplay; i++) {
         const ks_replay_slot *e = &m->replay[i];
+        const unsigned char *data = m->replay_arena + e->off;
         put_bytes(&b, &e->label, 1);
-        put_u32(&b, (uint32_t)e->len);
+        put_u32(&b, e->len);
         if (b.len + e->len > PART) {   /* the example straight from the model */
             flush_part(&b, a, &c);
-            c = crc32(c, e->data, (uInt)e->len);
-            ks_atomic_write(a, e->data, e->len);
+            c = crc32(c, data, (uInt)e->len);
+            ks_atomic_write(a, data, e->len);
         } else {
-            put_bytes(&b, e->data, e->len);
+            put_bytes(&b, data, e->len);
         }
     }
     flush_part(&b, a, &c);
@@ -531,8 +538,11 @@ static ks_status read_replay(const char *path, reader *r, ks_model *m)
 
     if (count > m->tc.replay || seen < count)
         return ks_fail(KS_ERR_MODEL, "%s: replay reservoir header is invalid", path);
+    /* the arena takes exactly the reservoir (a short section fails below) */
+    if (count && bytes >= 5 * (uint64_t)count &&
+        (st = ks_model_replay_reserve(m, count, (size_t)bytes - 5 * (size_t)count)) != KS_OK)
+        return st;
     for (uint32_t i = 0; st == KS_OK && i < count; i++) {
-        unsigned char *copy;
         uint32_t len;
         int label;
         if (end - r->pos < 5) {
@@ -548,12 +558,8 @@ static ks_status read_replay(const char *path, reader *r, ks_model *m)
         st = ks_fvec_decode(r->p + r->pos, len, m->dim, &v);
         if (st == KS_ERR_FORMAT)
             st = ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
-        if (st == KS_OK && !(copy = ks_malloc(len ? len : 1)))
-            st = ks_fail(KS_ERR_NOMEM, "out of memory loading the replay reservoir");
-        if (st == KS_OK) {
-            memcpy(copy, r->p + r->pos, len);
-            st = ks_model_replay_put(m, i, copy, len, label);
-        }
+        if (st == KS_OK)
+            st = ks_model_replay_put(m, i, r->p + r->pos, len, label);
         r->pos += len;
     }
     if (st == KS_OK && r->pos != end)

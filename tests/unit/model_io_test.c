@@ -402,6 +402,56 @@ Test(model_io, replay_reservoir_round_trip_and_sampling)
     ks_model_free(l);
 }
 
+/* The arena keeps every slot's bytes through replacements and
+ * compactions: after each offer at most one slot changed, and to the
+ * offered bytes; memory stays near the live bytes (no growth with the
+ * number of offers). Lengths vary (1..700 bytes) so entries move. */
+Test(model_io, replay_arena_keeps_examples_through_compaction)
+{
+    enum { K = 8, OFFERS = 3000 };
+    static unsigned char shadow[K][701], blob[701];
+    size_t shadow_len[K] = {0}, live, most = 0;
+    ks_model *m;
+    ks_feature_config fc;
+    ks_train_config tc;
+    uint64_t s = 12345;
+    ks_feature_config_default(&fc);
+    fc.hash_bits = 10;
+    ks_train_config_default(&tc);
+    tc.replay = K;
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
+    for (int t = 0; t < OFFERS; t++) {
+        size_t len = 1 + (size_t)((s = s * 6364136223846793005ull + 1) >> 33) % 700;
+        int changed = -1;
+        for (size_t k = 0; k < len; k++)
+            blob[k] = (unsigned char)(t * 31 + k);
+        cr_assert_eq(ks_model_replay_offer_encoded(m, blob, len, t & 1), KS_OK);
+        live = 0;
+        for (size_t i = 0; i < ks_model_replay_count(m); i++) {
+            const unsigned char *d;
+            size_t n;
+            int label;
+            ks_model_replay_encoded(m, i, &d, &n, &label);
+            live += n + 8;
+            if (n == shadow_len[i] && memcmp(d, shadow[i], n) == 0)
+                continue;
+            cr_assert_eq(changed, -1, "offer %d changed two slots", t);
+            cr_assert(n == len && memcmp(d, blob, n) == 0, "offer %d: slot %zu corrupt", t, i);
+            cr_assert_eq(label, t & 1);
+            memcpy(shadow[i], d, n);
+            shadow_len[i] = n;
+            changed = (int)i;
+        }
+        if (m->arena_cap > most)
+            most = m->arena_cap;
+        cr_assert_leq(m->arena_used, m->arena_cap);
+    }
+    cr_assert_gt(m->replay_seen, 2 * K);
+    /* bounded by the largest possible live set plus slack, not by offers */
+    cr_assert_leq(most, 2 * K * (700 + 8) + 4096, "arena grew to %zu", most);
+    ks_model_free(m);
+}
+
 Test(model_io, replay_encoding_round_trips_both_forms)
 {
     ks_model *m;
