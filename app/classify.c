@@ -237,7 +237,7 @@ static int batch(ks_classifier *c, const char *path)
 static ks_status setup(ks_classifier *c, const opts *o)
 {
     ks_status st;
-    if ((st = ks_model_load(&c->m, o->model)) != KS_OK ||
+    if ((st = ks_model_load_scoring(&c->m, o->model)) != KS_OK ||
         (st = ks_app_svm_load(c->m, o->model, &c->svm)) != KS_OK ||
         (st = ks_extractor_new(&c->ex, ks_model_features(c->m))) != KS_OK ||
         (st = ks_instream_new(&c->in, 0)) != KS_OK)

@@ -43,6 +43,8 @@ struct ks_model {
     size_t arena_cap;          /* bytes allocated */
     size_t arena_dead;         /* bytes of replaced examples (compaction
                                   gives them back) */
+    int replay_skipped;        /* loaded by ks_model_load_scoring: the
+                                  file's reservoir was not kept */
     uint64_t replay_seen;      /* examples offered so far, all sessions */
     uint64_t replay_rng;       /* splitmix64 state of the reservoir */
     double *learn_tmp;         /* ks_model_learn's scratch: weights, then

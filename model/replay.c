@@ -133,11 +133,18 @@ static int64_t offer_slot(ks_model *m)
     return j < m->tc.replay ? (int64_t)j : -1;
 }
 
+static ks_status skipped(void)
+{
+    return ks_fail(KS_ERR_USAGE, "the model was loaded for scoring only (no replay reservoir)");
+}
+
 ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, int label)
 {
     ks_buf b = {0};
     ks_status st;
-    int64_t i = offer_slot(m);
+    int64_t i = m->replay_skipped ? -2 : offer_slot(m);
+    if (i == -2)
+        return skipped();
     if (i < 0)
         return KS_OK;
     if ((st = ks_fvec_encode(x, &b)) == KS_OK)
@@ -148,7 +155,10 @@ ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, int label)
 
 ks_status ks_model_replay_offer_encoded(ks_model *m, const void *data, size_t len, int label)
 {
-    int64_t i = offer_slot(m);
+    int64_t i;
+    if (m->replay_skipped)
+        return skipped();
+    i = offer_slot(m);
     if (i < 0)
         return KS_OK;
     return ks_model_replay_put(m, (uint32_t)i, data, len, label);

@@ -279,16 +279,21 @@ static unsigned char *saved_bytes(size_t *len)
     return (unsigned char *)slurp(bin, len);
 }
 
-/* Loading must fail with KS_ERR_MODEL, the path and `what` in the detail. */
+/* Loading must fail with KS_ERR_MODEL, the path and `what` in the detail;
+ * the same with the scoring-only load (which frames the replay examples
+ * without decoding them, and must refuse the same files otherwise). */
 static void expect_bad(const char *what)
 {
-    ks_model *m = (ks_model *)1;
-    cr_assert_eq(ks_model_load(&m, dir), KS_ERR_MODEL, "%s: %s", what,
-                 ks_error_detail());
-    cr_assert_null(m);
-    cr_assert_not_null(strstr(ks_error_detail(), what), "want \"%s\" in \"%s\"",
-                       what, ks_error_detail());
-    cr_assert_not_null(strstr(ks_error_detail(), bin), "%s", ks_error_detail());
+    for (int scoring = 0; scoring < 2; scoring++) {
+        ks_model *m = (ks_model *)1;
+        ks_status st = scoring ? ks_model_load_scoring(&m, dir) : ks_model_load(&m, dir);
+        cr_assert_eq(st, KS_ERR_MODEL, "%s (scoring %d): %s", what, scoring,
+                     ks_error_detail());
+        cr_assert_null(m);
+        cr_assert_not_null(strstr(ks_error_detail(), what), "want \"%s\" in \"%s\"",
+                           what, ks_error_detail());
+        cr_assert_not_null(strstr(ks_error_detail(), bin), "%s", ks_error_detail());
+    }
 }
 
 /* Writes data with one change (and, if fix, a valid CRC), expects what. */
@@ -494,6 +499,50 @@ Test(model_io, replay_section_corruption_is_detected)
     corrupt(d, len, sec + 28, &seven, 1, 1, "replay example 0 is invalid");
     corrupt(d, len, sec + 29, big, 4, 1, "replay example 0 is invalid");
     corrupt(d, len, sec, big, 4, 1, "replay reservoir header is invalid");
+    free(d);
+}
+
+/* The scoring-only load: the same model for scoring (state, settings,
+ * calibration, checksum), no reservoir, and no save (it would drop the
+ * reservoir); a replay example whose bytes do not decode is refused by
+ * the full load only (the CRC still covers it: any flipped bit is caught). */
+Test(model_io, scoring_load_skips_the_reservoir_only)
+{
+    ks_model *m = fresh(10), *full, *sc;
+    size_t len, nnz, sec;
+    unsigned char *d;
+    train(m, 9, 40);
+    cr_assert_eq(ks_model_save(m, dir), KS_OK);
+    cr_assert_eq(ks_model_load(&full, dir), KS_OK);
+    cr_assert_eq(ks_model_load_scoring(&sc, dir), KS_OK);
+    cr_assert_gt(ks_model_replay_count(full), 0);
+    cr_assert_eq(ks_model_replay_count(sc), 0);
+    cr_assert_eq(ks_model_checksum(sc), ks_model_checksum(full));
+    cr_assert_eq(memcmp(sc->z, full->z, full->dim * sizeof *full->z), 0);
+    cr_assert_eq(memcmp(sc->n, full->n, full->dim * sizeof *full->n), 0);
+    cr_assert_eq(sc->bias_z, full->bias_z);
+    cr_assert_eq(sc->bias_n, full->bias_n);
+    cr_assert_eq(ks_model_threshold(sc), ks_model_threshold(full));
+    cr_assert_eq(memcmp(ks_model_calibration(sc), ks_model_calibration(full),
+                        sizeof(ks_calibration)), 0);
+    cr_assert_eq(ks_model_save(sc, dir), KS_ERR_USAGE);
+    cr_assert_eq(ks_model_replay_offer_encoded(sc, "x", 1, 0), KS_ERR_USAGE);
+    ks_model_free(full);
+    ks_model_free(sc);
+    ks_model_free(m);
+    /* example 0's first varint made endless (0xFF...): decode fails */
+    d = (unsigned char *)slurp(bin, &len);
+    nnz = le32(d + OFF_COORDS_NOHIST - 8);
+    sec = OFF_COORDS_NOHIST + nnz * 12;
+    cr_assert_geq(le32(d + sec + 29), 2);
+    memset(d + sec + 33, 0xFF, le32(d + sec + 29));
+    fix_crc(d, len);
+    put_file(bin, d, len);
+    cr_assert_eq(ks_model_load(&full, dir), KS_ERR_MODEL);
+    cr_assert_not_null(strstr(ks_error_detail(), "replay example 0 is invalid"), "%s",
+                       ks_error_detail());
+    cr_assert_eq(ks_model_load_scoring(&sc, dir), KS_OK, "%s", ks_error_detail());
+    ks_model_free(sc);
     free(d);
 }
 
