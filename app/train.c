@@ -17,9 +17,11 @@
  * weighted so that its classes have the proportions the model saw in its
  * first set; the set still moves the weights, not the prior.
  */
+#define _GNU_SOURCE   /* RUSAGE_THREAD */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include "app.h"
 #include "oos.h"
@@ -502,7 +504,7 @@ static ks_status calibration_start(const ks_app_opts *o, trainer *t, double *tar
         t->keep = 1;
         return KS_OK;
     }
-    return ks_oos_new(&t->oos, t->m, mode);
+    return ks_oos_new(&t->oos, t->m, mode, o->threads);
 }
 
 /* The pass cache, when there are passes after the first; without a
@@ -522,6 +524,22 @@ static ks_status cache_open(trainer *t, ks_dataset *ds, unsigned passes)
     return KS_OK;
 }
 
+/* CPU time of the learner's thread against the process's (with
+ * --threads 2 the read-ahead and the fold-model helper run beside it): on
+ * a shared machine, what the learner's thread needs says more about the
+ * wall time on free cores than the wall time measured. */
+static void log_cpu(void)
+{
+    struct rusage self, me;
+    if (getrusage(RUSAGE_SELF, &self) || getrusage(RUSAGE_THREAD, &me))
+        return;
+    ks_log(KS_LOG_DEBUG, "CPU: learner thread %.2f s, process %.2f s (user + system)",
+           (double)(me.ru_utime.tv_sec + me.ru_stime.tv_sec) +
+               (double)(me.ru_utime.tv_usec + me.ru_stime.tv_usec) / 1e6,
+           (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
+               (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6);
+}
+
 static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
 {
     double target, fixed;
@@ -536,7 +554,7 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     trainer_settings(t, o, passes);
     if ((st = ks_extractor_new(&t->ex, ks_model_features(t->m))) != KS_OK ||
         (st = shuffle_init(&t->sb, o->shuffle_buffer, t->seed)) != KS_OK ||
-        (st = ks_prefetch_new(&t->pf, 64, o->threads > 1)) != KS_OK)
+        (st = ks_prefetch_new(&t->pf, 16, o->threads > 1)) != KS_OK)
         return st;
     ks_extractor_set_limits(t->ex, &o->mail);
     t->nreplay = ks_model_replay_count(t->m);   /* earlier sessions' examples */
@@ -560,7 +578,8 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     }
     /* what learning needed goes before the reservoir fills and the model
      * is saved (the peak of memory is the larger of the two phases) */
-    ks_oos_end_learning(t->oos);
+    if ((st = ks_oos_end_learning(t->oos)) != KS_OK)
+        return st;
     shuffle_free(&t->sb);
     ks_prefetch_free(t->pf);
     t->pf = NULL;
@@ -582,6 +601,7 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     t->oos = NULL;
     if ((st = record_and_save(o, t, *ds, passes)) != KS_OK)
         return st;
+    log_cpu();
     ks_log(KS_LOG_INFO, "wrote %s/model.bin (checksum %08x, %llu non-zero weights of %u, threshold %.3f)",
            o->save_to, ks_model_checksum(t->m), (unsigned long long)ks_model_nonzero(t->m),
            1u << ks_model_features(t->m)->hash_bits, ks_model_threshold(t->m));
