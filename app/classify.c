@@ -236,9 +236,9 @@ static int batch(ks_classifier *c, const char *path)
 
 static ks_status setup(ks_classifier *c, const opts *o)
 {
-    ks_feature_config fc;
     ks_status st;
-    if ((st = ks_model_load(&c->m, o->model)) != KS_OK ||
+    ks_feature_config fc;
+    if ((st = ks_model_load_scoring(&c->m, o->model)) != KS_OK ||
         (st = ks_app_svm_load(c->m, o->model, &c->svm)) != KS_OK)
         return st;
     fc = *ks_model_features(c->m);

@@ -138,7 +138,8 @@ static void usage(const ks_app_opts *o, FILE *f)
         fprintf(f, "  --threshold P         spam when probability >= P (default: the model's)\n");
     fprintf(f,
         "  --threads N           2 (default with 2+ cores): read and decode ahead\n"
-        "                        in a second thread; 1: one thread. Same results\n"
+        "                        (and learn cross-fit fold models) in a second\n"
+        "                        thread; 1: one thread. Same results\n"
         "  -q, --quiet           errors only;  -v, --verbose  more detail\n"
         "  -h, --help            this text;    -V, --version  versions in use\n\n"
         "Exit status: 0 success, 1 internal error, 2 usage error, 3 input missing\n"

@@ -2,21 +2,134 @@
  * threshold (oos.h; the choice of method is argued in docs/design.md,
  * "Threshold and calibration"). */
 #include <math.h>
+#include <pthread.h>
+#include <string.h>
 #include <zlib.h>
 #include "oos.h"
 #include "ks/alloc.h"
+#include "ks/buf.h"
 
 #define FOLDS 5
 #define CROSSFIT_MAX_BITS 22
+/* With a helper thread, it owns fold models HELPER_FIRST .. FOLDS - 1 and
+ * the caller's thread the others: each learns 4/5 of the examples, so the
+ * caller (the real model and two folds) and the helper (three folds) do
+ * about the same work. */
+#define HELPER_FIRST 2
+#define QDEPTH 64               /* examples queued for the helper */
+
+/* An example handed to the helper: its encoding (the caller's vector is
+ * reused as soon as ks_oos_step returns), and where its score goes. */
+typedef struct {
+    ks_buf enc;                 /* ks_fvec_encode bytes */
+    int label, fold;            /* fold -1: replayed, learned by all */
+    double weight;
+    size_t score;               /* index in v, or SIZE_MAX: not scored */
+} job;
 
 struct ks_oos {
     uint32_t mode;              /* KS_SCORES_CROSSFIT or _PROGRESSIVE */
     ks_model *fold[FOLDS];      /* cross-fit: fold k's model never learns fold k */
-    ks_scored *v;               /* collected scores (margins) */
+    uint32_t dim;               /* buckets of the models */
+    /* collected scores, 9 bytes each while training (they are the one
+     * thing that grows with the data): the margin, and the index of its
+     * (label, weight) in kinds; ks_oos_finish expands them into v */
+    double *score;
+    unsigned char *kind;
     size_t n, cap;
+    ks_scored kinds[255];       /* distinct (label, weight) pairs seen */
+    int nkinds;
+    ks_scored *v;               /* the scores expanded, after ks_oos_finish */
+    /* helper thread (cross-fit with threads > 1); fields below mu are
+     * shared, under mu */
+    int threaded;               /* the helper runs */
+    int sync;                   /* mu, more, room are initialised */
+    pthread_t thread;
+    ks_fvec hx, hv;             /* the helper's decoded vector and view */
+    ks_status herr;             /* the helper's first failure */
+    pthread_mutex_t mu;
+    pthread_cond_t more, room;  /* a job queued / a job done */
+    job q[QDEPTH];
+    uint64_t put, got, done;    /* jobs queued / taken / finished */
+    int stop;
+    int hwait, mwait;           /* the helper / the caller waits (so a
+                                   signal is sent only when one does) */
 };
 
-ks_status ks_oos_new(ks_oos **out, const ks_model *m, uint32_t mode)
+/* The helper: takes jobs in order and makes its folds' steps (the same
+ * steps, in the same order, as the single-threaded ks_oos_step). */
+static void *helper(void *arg)
+{
+    ks_oos *o = arg;
+    pthread_mutex_lock(&o->mu);
+    for (;;) {
+        job *j;
+        ks_status st;
+        int pair;
+        while (o->got == o->put && !o->stop) {
+            o->hwait = 1;
+            pthread_cond_wait(&o->more, &o->mu);
+            o->hwait = 0;
+        }
+        if (o->got == o->put)
+            break;
+        j = &o->q[o->got++ % QDEPTH];
+        pthread_mutex_unlock(&o->mu);
+        st = ks_example_decode((const unsigned char *)j->enc.data, j->enc.len, o->dim, &o->hx,
+                               &o->hv, &pair);
+        if (st == KS_OK) {
+            if (j->score != SIZE_MAX)
+                o->score[j->score] = ks_model_margin(o->fold[j->fold], &o->hx);
+            for (int k = HELPER_FIRST; k < FOLDS; k++)
+                if (k != j->fold) {
+                    ks_model_learn(o->fold[k], &o->hx, j->label, j->weight);
+                    if (pair)
+                        ks_model_learn(o->fold[k], &o->hv, j->label, j->weight);
+                }
+        }
+        pthread_mutex_lock(&o->mu);
+        if (st != KS_OK && o->herr == KS_OK)
+            o->herr = KS_ERR_NOMEM;   /* decode fails only for memory */
+        o->done++;
+        if (o->mwait)
+            pthread_cond_signal(&o->room);
+    }
+    pthread_mutex_unlock(&o->mu);
+    return NULL;
+}
+
+/* Waits until the helper has finished every queued job (its fold models
+ * and scores are then safe to read or move). */
+static ks_status wait_idle(ks_oos *o)
+{
+    ks_status st;
+    if (!o->threaded)
+        return KS_OK;
+    pthread_mutex_lock(&o->mu);
+    while (o->done != o->put) {
+        o->mwait = 1;
+        pthread_cond_wait(&o->room, &o->mu);
+        o->mwait = 0;
+    }
+    st = o->herr;
+    pthread_mutex_unlock(&o->mu);
+    return st == KS_OK ? KS_OK
+                       : ks_fail(st, "out of memory decoding a vector for the fold models");
+}
+
+static void stop_helper(ks_oos *o)
+{
+    if (!o->threaded)
+        return;
+    pthread_mutex_lock(&o->mu);
+    o->stop = 1;
+    pthread_cond_signal(&o->more);
+    pthread_mutex_unlock(&o->mu);
+    pthread_join(o->thread, NULL);
+    o->threaded = 0;
+}
+
+ks_status ks_oos_new(ks_oos **out, const ks_model *m, uint32_t mode, unsigned threads)
 {
     ks_oos *o;
     ks_status st;
@@ -32,11 +145,20 @@ ks_status ks_oos_new(ks_oos **out, const ks_model *m, uint32_t mode)
     if (!(o = ks_calloc(1, sizeof *o)))
         return ks_fail(KS_ERR_NOMEM, "out of memory for calibration");
     o->mode = mode;
+    o->dim = (uint32_t)1 << ks_model_features(m)->hash_bits;
     for (int k = 0; mode == KS_SCORES_CROSSFIT && k < FOLDS; k++)
         if ((st = ks_model_clone_state(&o->fold[k], m)) != KS_OK) {
             ks_oos_free(o);
             return st;
         }
+    if (mode == KS_SCORES_CROSSFIT && threads > 1) {
+        pthread_mutex_init(&o->mu, NULL);
+        pthread_cond_init(&o->more, NULL);
+        pthread_cond_init(&o->room, NULL);
+        o->sync = 1;
+        /* without a thread, the same steps in this one */
+        o->threaded = pthread_create(&o->thread, NULL, helper, o) == 0;
+    }
     *out = o;
     return KS_OK;
 }
@@ -45,10 +167,36 @@ void ks_oos_free(ks_oos *o)
 {
     if (!o)
         return;
+    stop_helper(o);
+    if (o->sync) {
+        pthread_mutex_destroy(&o->mu);
+        pthread_cond_destroy(&o->more);
+        pthread_cond_destroy(&o->room);
+    }
+    for (int k = 0; k < QDEPTH; k++)
+        ks_buf_free(&o->q[k].enc);
+    ks_fvec_free(&o->hx);
+    ks_fvec_free(&o->hv);
     for (int k = 0; k < FOLDS; k++)
         ks_model_free(o->fold[k]);
+    ks_free(o->score);
+    ks_free(o->kind);
     ks_free(o->v);
     ks_free(o);
+}
+
+ks_status ks_oos_end_learning(ks_oos *o)
+{
+    ks_status st;
+    if (!o)
+        return KS_OK;
+    st = wait_idle(o);
+    stop_helper(o);
+    for (int k = 0; k < FOLDS; k++) {
+        ks_model_free(o->fold[k]);
+        o->fold[k] = NULL;
+    }
+    return st;
 }
 
 uint32_t ks_oos_mode(const ks_oos *o) { return o ? o->mode : KS_SCORES_OFF; }
@@ -61,18 +209,98 @@ const ks_scored *ks_oos_scores(const ks_oos *o, size_t *n)
 
 static ks_status keep(ks_oos *o, double margin, int label, double weight)
 {
+    ks_status st;
+    int k = 0;
+    while (k < o->nkinds && !(o->kinds[k].label == label && o->kinds[k].weight == weight))
+        k++;
+    if (k == o->nkinds) {
+        if (k == (int)(sizeof o->kinds / sizeof o->kinds[0]))
+            return ks_fail(KS_ERR_USAGE, "calibration: more than %d distinct example weights", k);
+        o->kinds[k].label = label;
+        o->kinds[k].weight = weight;
+        o->nkinds++;
+    }
+    if (o->n == o->cap && (st = wait_idle(o)) != KS_OK)   /* the helper writes into score */
+        return st;
     if (o->n == o->cap) {
         size_t cap = o->cap ? o->cap * 2 : 4096;
-        ks_scored *nv = ks_realloc(o->v, cap * sizeof *nv);
-        if (!nv)
+        double *ns = ks_realloc(o->score, cap * sizeof *ns);
+        unsigned char *nk;
+        if (ns)
+            o->score = ns;
+        if (!ns || !(nk = ks_realloc(o->kind, cap)))
             return ks_fail(KS_ERR_NOMEM, "out of memory for %zu calibration scores", cap);
-        o->v = nv;
+        o->kind = nk;
         o->cap = cap;
     }
-    o->v[o->n].score = margin;
-    o->v[o->n].weight = weight;
-    o->v[o->n].label = label;
+    o->score[o->n] = margin;
+    o->kind[o->n] = (unsigned char)k;
     o->n++;
+    return KS_OK;
+}
+
+/* The scores as ks_scored (ks_oos_finish: the fold models are gone by
+ * then, so this copy does not add to the peak). */
+static ks_status expand(ks_oos *o)
+{
+    if (o->v || !o->n)
+        return KS_OK;
+    if (!(o->v = ks_malloc(o->n * sizeof *o->v)))
+        return ks_fail(KS_ERR_NOMEM, "out of memory for %zu calibration scores", o->n);
+    for (size_t i = 0; i < o->n; i++) {
+        o->v[i] = o->kinds[o->kind[i]];
+        o->v[i].score = o->score[i];
+    }
+    ks_free(o->score);
+    ks_free(o->kind);
+    o->score = NULL;
+    o->kind = NULL;
+    return KS_OK;
+}
+
+/* ks_oos_step with the helper: the example queued for the helper's folds
+ * (its score, when its fold is the helper's, lands in v[idx] later), then
+ * this thread's folds. */
+static ks_status step_threaded(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
+                               const unsigned char *enc, size_t len, int label, double weight,
+                               int fold, int scored)
+{
+    size_t idx = SIZE_MAX;
+    ks_status st;
+    job *j;
+    if (scored) {
+        double margin = fold < HELPER_FIRST ? ks_model_margin(o->fold[fold], x) : NAN;
+        if ((st = keep(o, margin, label, weight)) != KS_OK)
+            return st;
+        if (fold >= HELPER_FIRST)
+            idx = o->n - 1;
+    }
+    pthread_mutex_lock(&o->mu);
+    while (o->put - o->done >= QDEPTH) {   /* slot put % QDEPTH is free once done */
+        o->mwait = 1;
+        pthread_cond_wait(&o->room, &o->mu);
+        o->mwait = 0;
+    }
+    pthread_mutex_unlock(&o->mu);
+    j = &o->q[o->put % QDEPTH];
+    ks_buf_clear(&j->enc);
+    if ((st = ks_buf_append(&j->enc, enc, len)) != KS_OK)
+        return st;
+    j->label = label;
+    j->fold = fold;
+    j->weight = weight;
+    j->score = idx;
+    pthread_mutex_lock(&o->mu);
+    o->put++;
+    if (o->hwait)
+        pthread_cond_signal(&o->more);
+    pthread_mutex_unlock(&o->mu);
+    for (int k = 0; k < HELPER_FIRST; k++)
+        if (k != fold) {
+            ks_model_learn(o->fold[k], x, label, weight);
+            if (view)
+                ks_model_learn(o->fold[k], view, label, weight);
+        }
     return KS_OK;
 }
 
@@ -86,6 +314,9 @@ ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_f
     if (o->mode == KS_SCORES_PROGRESSIVE)
         return pass == 1 && !replay ? keep(o, ks_model_margin(m, x), label, weight) : KS_OK;
     fold = replay ? -1 : (int)(crc32(0L, enc, (uInt)len) % FOLDS);
+    if (o->threaded)
+        return step_threaded(o, x, view, enc, len, label, weight, fold,
+                             pass == passes && fold >= 0);
     if (pass == passes && fold >= 0) {
         ks_status st = keep(o, ks_model_margin(o->fold[fold], x), label, weight);
         if (st != KS_OK)
@@ -115,12 +346,14 @@ ks_status ks_oos_finish(ks_oos *o, ks_model *m, double target_fpr, double fixed_
     ks_status st;
     int it = 0;
 
+    if (o && (st = ks_oos_end_learning(o)) != KS_OK)   /* the helper's last scores */
+        return st;
     if (!o) {   /* scores off: the plain sigmoid */
         if (!isnan(fixed_threshold))
             ks_model_set_threshold(m, fixed_threshold);
         return ks_model_set_calibration(m, &c);
     }
-    if ((st = ks_platt_fit(o->v, o->n, &pl, &it)) != KS_OK)
+    if ((st = expand(o)) != KS_OK || (st = ks_platt_fit(o->v, o->n, &pl, &it)) != KS_OK)
         return st;
     if (!(pl.a < 0 && pl.a >= -1e6 && fabs(pl.b) <= 1e6)) {
         ks_log(KS_LOG_WARN, "calibration: fitted a = %g, b = %g are unusable (scores do not "

@@ -25,18 +25,32 @@ typedef struct ks_oos ks_oos;
 
 /* For model m (already loaded or new), scores `mode` (KS_SCORES_*; OFF:
  * *out = NULL, nothing to do). Cross-fit over 2^22 buckets falls back to
- * progressive, with a warning. */
-ks_status ks_oos_new(ks_oos **out /* OUT */, const ks_model *m, uint32_t mode);
+ * progressive, with a warning. Cross-fit with threads > 1: a helper
+ * thread learns three of the five fold models (the caller's thread the
+ * other two), each fold model stepped by one thread in the order of
+ * ks_oos_step calls, so the fold models and scores are bit for bit those
+ * of threads 1. One caller thread. */
+ks_status ks_oos_new(ks_oos **out /* OUT */, const ks_model *m, uint32_t mode,
+                     unsigned threads);
 void ks_oos_free(ks_oos *o);   /* NULL is a no-op */
 uint32_t ks_oos_mode(const ks_oos *o);
 
 /* Before the real model learns x (label, weight) in pass `pass` of
  * `passes`, and then its training view (view, or NULL); enc/len: the
  * example's compact encoding (its fold). replay: a rehearsed example of an
- * earlier session. */
+ * earlier session. At most 255 distinct (label, weight)
+ * pairs are scored in a session (training has two: a weight per class);
+ * KS_ERR_USAGE past that. */
 ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_fvec *view,
                       const unsigned char *enc, size_t len, int label,
                       double weight, int replay, unsigned pass, unsigned passes);
+
+/* After the last ks_oos_step: waits for the helper's steps, ends it, and
+ * frees the fold models (the scores stay for ks_oos_finish), so what
+ * follows training does not hold 5 x 8 bytes a bucket. No ks_oos_step
+ * after it; ks_oos_finish calls it if the caller has not. KS_ERR_NOMEM
+ * when the helper ran out of memory. NULL is a no-op. */
+ks_status ks_oos_end_learning(ks_oos *o);
 
 /* After the last pass: fits Platt's sigmoid on the collected margins and
  * sets it as m's calibration, then sets m's threshold by the rule:
@@ -47,7 +61,8 @@ ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_f
 ks_status ks_oos_finish(ks_oos *o, ks_model *m, double target_fpr,
                         double fixed_threshold);
 
-/* The scores collected (for tests and diagnostics). */
+/* The scores collected (for tests and diagnostics), after ks_oos_finish
+ * (NULL before). */
 const ks_scored *ks_oos_scores(const ks_oos *o, size_t *n /* OUT */);
 
 #endif

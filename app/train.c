@@ -17,9 +17,11 @@
  * weighted so that its classes have the proportions the model saw in its
  * first set; the set still moves the weights, not the prior.
  */
+#define _GNU_SOURCE   /* RUSAGE_THREAD */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include "app.h"
 #include "oos.h"
@@ -61,6 +63,8 @@ typedef struct {
     uint32_t *perm;      /* their order in this pass */
     size_t replayed;     /* rehearsed so far in this pass */
     int offer;           /* this pass offers messages to the reservoir */
+    int defer;           /* the last pass's offers wait until training
+                            ends (offer_deferred) */
     ks_fvec scratch;     /* a message's vector before it takes a slot */
     ks_fvec work;        /* a slot's vector decoded for learning */
     int view;            /* the model trains on views too (features.h) */
@@ -249,6 +253,7 @@ static void shuffle_free(shuffle_buf *b)
     ks_free(b->vec);
     ks_free(b->label);
     ks_free(b->weight);
+    memset(b, 0, sizeof *b);
 }
 
 /* A fresh random order of the reservoir examples for this pass. */
@@ -331,9 +336,14 @@ static ks_status cached_pass(trainer *t, ks_dataset *ds, uint64_t seed, uint64_t
     return st;
 }
 
+static uint64_t pass_seed(const trainer *t, unsigned pass)
+{
+    return t->seed * 0x9e3779b97f4a7c15ull + pass;
+}
+
 static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned passes)
 {
-    uint64_t seed = t->seed * 0x9e3779b97f4a7c15ull + pass;
+    uint64_t seed = pass_seed(t, pass);
     uint64_t total = ks_dataset_stats_get(ds)->messages;   /* from the counting pass */
     ks_progress pr;
     ks_status st;
@@ -344,7 +354,12 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
     t->passes = passes;
     t->loss = t->wsum = 0;
     t->learned = 0;
-    t->offer = pass == passes;   /* the reservoir sees each message once */
+    /* the reservoir sees each message once, in the last pass; when that
+     * pass replays the cache and rehearses nothing (so nothing reads the
+     * reservoir during it), the offers wait until the fold models are
+     * gone: the same offers in the same order, a lower peak of memory */
+    t->defer = pass == passes && t->cache && !t->nreplay;
+    t->offer = pass == passes && !t->defer;
     memset(&t->skips, 0, sizeof t->skips);
     shuffle_replay(t);
     snprintf(what, sizeof what, "pass %u/%u", pass, passes);
@@ -465,6 +480,22 @@ static ks_status record_and_save(const ks_app_opts *o, trainer *t, ks_dataset *d
     return ks_model_save(t->m, o->save_to);
 }
 
+/* The last pass's reservoir offers, made after it (t->defer): the cache
+ * walked in that pass's order, each message offered as push_encoded would
+ * have, so the reservoir (Algorithm R, seeded) ends the same. */
+static ks_status offer_deferred(trainer *t, ks_dataset *ds, unsigned passes)
+{
+    uint64_t seed = pass_seed(t, passes);
+    ks_vcache_rec r;
+    ks_status st;
+    ks_dataset_order(ds, seed ? seed : 1, t->order);
+    ks_vcache_rewind(t->cache, t->order);
+    while ((st = ks_vcache_next(t->cache, &r)) == KS_OK)
+        if (!r.skipped && (st = ks_model_replay_offer_encoded(t->m, r.vec, r.len, r.label)) != KS_OK)
+            return st;
+    return st == KS_DONE ? KS_OK : st;
+}
+
 /* The calibration settings of this session. spam-train: --calibration,
  * else cross-fit scores. spam-update: --calibration; else, with
  * --target-fpr, the model's kind of scores; else keep the model's
@@ -494,7 +525,7 @@ static ks_status calibration_start(const ks_app_opts *o, trainer *t, double *tar
         t->keep = 1;
         return KS_OK;
     }
-    return ks_oos_new(&t->oos, t->m, mode);
+    return ks_oos_new(&t->oos, t->m, mode, o->threads);
 }
 
 /* The pass cache, when there are passes after the first; without a
@@ -514,6 +545,22 @@ static ks_status cache_open(trainer *t, ks_dataset *ds, unsigned passes)
     return KS_OK;
 }
 
+/* CPU time of the learner's thread against the process's (with
+ * --threads 2 the read-ahead and the fold-model helper run beside it): on
+ * a shared machine, what the learner's thread needs says more about the
+ * wall time on free cores than the wall time measured. */
+static void log_cpu(void)
+{
+    struct rusage self, me;
+    if (getrusage(RUSAGE_SELF, &self) || getrusage(RUSAGE_THREAD, &me))
+        return;
+    ks_log(KS_LOG_DEBUG, "CPU: learner thread %.2f s, process %.2f s (user + system)",
+           (double)(me.ru_utime.tv_sec + me.ru_stime.tv_sec) +
+               (double)(me.ru_utime.tv_usec + me.ru_stime.tv_usec) / 1e6,
+           (double)(self.ru_utime.tv_sec + self.ru_stime.tv_sec) +
+               (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6);
+}
+
 static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
 {
     double target, fixed;
@@ -528,7 +575,7 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     trainer_settings(t, o, passes);
     if ((st = ks_extractor_new(&t->ex, ks_model_features(t->m))) != KS_OK ||
         (st = shuffle_init(&t->sb, o->shuffle_buffer, t->seed)) != KS_OK ||
-        (st = ks_prefetch_new(&t->pf, 64, o->threads > 1)) != KS_OK)
+        (st = ks_prefetch_new(&t->pf, 16, o->threads > 1)) != KS_OK)
         return st;
     ks_extractor_set_limits(t->ex, &o->mail);
     if ((t->view = ks_model_features(t->m)->view != 0) &&
@@ -547,9 +594,24 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
         return st;
     if ((st = cache_open(t, *ds, passes)) != KS_OK)
         return st;
-    for (unsigned p = 1; p <= passes; p++)
+    for (unsigned p = 1; p <= passes; p++) {
         if ((st = run_pass(t, *ds, p, passes)) != KS_OK)
             return st;
+        if (p == 1 && t->cache) {   /* the later passes never read: the
+                                       read-ahead's vectors can go */
+            ks_prefetch_free(t->pf);
+            t->pf = NULL;
+        }
+    }
+    /* what learning needed goes before the reservoir fills and the model
+     * is saved (the peak of memory is the larger of the two phases) */
+    if ((st = ks_oos_end_learning(t->oos)) != KS_OK)
+        return st;
+    shuffle_free(&t->sb);
+    ks_prefetch_free(t->pf);
+    t->pf = NULL;
+    if (t->defer && (st = offer_deferred(t, *ds, passes)) != KS_OK)
+        return st;
     ks_vcache_free(t->cache);
     t->cache = NULL;
     if (t->keep && !isnan(o->threshold)) {   /* the threshold is given now */
@@ -566,6 +628,7 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     t->oos = NULL;
     if ((st = record_and_save(o, t, *ds, passes)) != KS_OK)
         return st;
+    log_cpu();
     ks_log(KS_LOG_INFO, "wrote %s/model.bin (checksum %08x, %llu non-zero weights of %u, threshold %.3f)",
            o->save_to, ks_model_checksum(t->m), (unsigned long long)ks_model_nonzero(t->m),
            1u << ks_model_features(t->m)->hash_bits, ks_model_threshold(t->m));

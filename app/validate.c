@@ -223,7 +223,7 @@ static ks_status validate(validator *v)
     ks_feature_config fc;
     ks_status st;
 
-    if ((st = ks_model_load(&v->m, v->o->model)) != KS_OK ||
+    if ((st = ks_model_load_scoring(&v->m, v->o->model)) != KS_OK ||
         (st = ks_app_svm_load(v->m, v->o->model, &v->svm)) != KS_OK ||
         (st = ks_app_open_dataset(v->o, &v->ds)) != KS_OK)
         return st;

@@ -105,10 +105,20 @@ static ks_status write_all(ks_vcache *c, const void *p, size_t n)
     return KS_OK;
 }
 
-ks_status ks_vcache_seal(ks_vcache *c)
+/* Writes what is buffered, keeping the buffer for more. */
+static ks_status flush(ks_vcache *c)
 {
     ks_status st = c->w.len ? write_all(c, c->w.data, c->w.len) : KS_OK;
     ks_buf_clear(&c->w);
+    return st;
+}
+
+/* The write buffer is not needed once the cache is sealed: freeing it
+ * takes its megabyte off the later passes' peak memory. */
+ks_status ks_vcache_seal(ks_vcache *c)
+{
+    ks_status st = flush(c);
+    ks_buf_free(&c->w);
     return st;
 }
 
@@ -134,14 +144,16 @@ static ks_status append(ks_vcache *c, size_t source, unsigned flags, const void 
     len = (uint32_t)(alen + blen);
     memcpy(head, &len, 4);
     head[4] = (unsigned char)flags;
-    if (c->w.len && c->w.len + HEAD + len > KS_VCACHE_BUF && (st = ks_vcache_seal(c)) != KS_OK)
+    if (c->w.len && c->w.len + HEAD + len > KS_VCACHE_BUF && (st = flush(c)) != KS_OK)
         return st;
     if (HEAD + (size_t)len > KS_VCACHE_BUF) {   /* large: straight through */
         if ((st = write_all(c, head, HEAD)) != KS_OK || (st = write_all(c, a, alen)) != KS_OK ||
             (st = write_all(c, b, blen)) != KS_OK)
             return st;
     } else {
-        if (!c->w.cap && (st = ks_buf_reserve(&c->w, KS_VCACHE_BUF)) != KS_OK)
+        /* exactly KS_VCACHE_BUF bytes (reserve adds one for a NUL that is
+         * never written here; one more would double it) */
+        if (!c->w.cap && (st = ks_buf_reserve(&c->w, KS_VCACHE_BUF - 1)) != KS_OK)
             return st;
         memcpy(c->w.data + c->w.len, head, HEAD);
         if (alen)

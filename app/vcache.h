@@ -34,7 +34,7 @@
 #include <stdint.h>
 #include "ks/status.h"
 
-#define KS_VCACHE_BUF ((size_t)1 << 20)
+#define KS_VCACHE_BUF ((size_t)1 << 18)
 
 typedef struct ks_vcache ks_vcache;
 
@@ -60,7 +60,8 @@ ks_status ks_vcache_add(ks_vcache *c, size_t source, int label,
                         const void *vec, size_t len);
 ks_status ks_vcache_add_skip(ks_vcache *c, size_t source, int label,
                              const char *file, long line, const char *detail);
-/* Writes what is buffered; needed before the first rewind. */
+/* Writes what is buffered and frees the write buffer; needed before the
+ * first rewind, and no record may be added after it. */
 ks_status ks_vcache_seal(ks_vcache *c);
 
 /* Starts a replay walking the files in order[0 .. files). The caller

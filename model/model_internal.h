@@ -11,10 +11,11 @@
 /* Model file format version written and read by this program. */
 #define KS_MODEL_FORMAT_VERSION 3u   /* 2: algo, family_crc; 3: calibration */
 
-/* One kept example, encoded (replay.c). */
+/* One kept example, encoded (replay.c): bytes [off, off + len) of the
+ * model's replay arena. */
 typedef struct {
-    unsigned char *data;       /* encoded vector (ks_malloc'ed) */
-    size_t len;                /* bytes */
+    size_t off;                /* offset in replay_arena */
+    uint32_t len;              /* bytes */
     unsigned char label;       /* 0 ham, 1 spam */
 } ks_replay_slot;
 
@@ -35,6 +36,15 @@ struct ks_model {
     uint32_t parent;           /* checksum of the model this came from */
     ks_replay_slot *replay;    /* reservoir examples, tc.replay slots */
     uint32_t nreplay;          /* slots filled */
+    unsigned char *replay_arena;   /* the examples' bytes, back to back
+                                      (one block: no allocator
+                                      fragmentation from replacements) */
+    size_t arena_used;         /* bytes of the arena handed out */
+    size_t arena_cap;          /* bytes allocated */
+    size_t arena_dead;         /* bytes of replaced examples (compaction
+                                  gives them back) */
+    int replay_skipped;        /* loaded by ks_model_load_scoring: the
+                                  file's reservoir was not kept */
     uint64_t replay_seen;      /* examples offered so far, all sessions */
     uint64_t replay_rng;       /* splitmix64 state of the reservoir */
     double *learn_tmp;         /* ks_model_learn's scratch: weights, then
@@ -48,10 +58,13 @@ void ks_model_replay_free(ks_model *m);
  * training view (fc.view) two; KS_ERR_FORMAT if not, KS_ERR_NOMEM. */
 ks_status ks_example_check(const unsigned char *p, size_t len, const ks_model *m,
                            ks_fvec *scratch);
-/* Puts an encoded example (ownership of data passes) in slot i <= nreplay.
- * The loader uses it after checking the bytes with ks_fvec_decode. */
-ks_status ks_model_replay_put(ks_model *m, uint32_t i, unsigned char *data,
+/* Copies an encoded example into slot i <= nreplay. The loader uses it
+ * after checking the bytes with ks_fvec_decode. */
+ks_status ks_model_replay_put(ks_model *m, uint32_t i, const void *data,
                               size_t len, int label);
+/* Room in the arena for `count` more examples of `bytes` in all (the
+ * loader: a loaded reservoir takes exactly its size). */
+ks_status ks_model_replay_reserve(ks_model *m, uint32_t count, size_t bytes);
 
 
 /* KS_OK, or KS_ERR_USAGE naming the training setting out of range. */

@@ -128,7 +128,13 @@ static uint64_t replay_bytes(const ks_model *m)
     return n;
 }
 
-#define PART ((size_t)1 << 20)   /* model.bin is written in parts of this size */
+/* model.bin is written in parts of about PART bytes from one buffer of
+ * PART_BUF: the margin holds what is added after a part's check (the
+ * header, a history entry, the replay header and an example's head). */
+#define PART_BUF ((size_t)1 << 20)
+#define PART (PART_BUF - 1024)
+_Static_assert(PREFIX_SIZE + HIST_SIZE + TAIL_FIXED + REPLAY_FIXED + 64 <= 1024,
+               "PART's margin");
 
 /* Hands what b holds to the file (and the checksum). */
 static void flush_part(ks_buf *b, ks_atomic *a, uLong *crc)
@@ -146,8 +152,8 @@ static ks_status stream_bin(const ks_model *m, ks_atomic *a, uint32_t *crc)
     uint64_t nnz = stored_coords(m), rb = replay_bytes(m);
     uLong c = crc32(0L, Z_NULL, 0);
     ks_buf b = {0};
-    ks_status st = ks_buf_reserve(&b, PART + PREFIX_SIZE + HIST_SIZE + TAIL_FIXED +
-                                  REPLAY_FIXED + 64);
+    /* PART_BUF bytes exactly: reserve adds one for a NUL (never written) */
+    ks_status st = ks_buf_reserve(&b, PART_BUF - 1);
     if (st != KS_OK)
         return st;
     put_header(&b, m);
@@ -174,14 +180,15 @@ static ks_status stream_bin(const ks_model *m, ks_atomic *a, uint32_t *crc)
     put_u64(&b, rb);
     for (uint32_t i = 0; i < m->nreplay; i++) {
         const ks_replay_slot *e = &m->replay[i];
+        const unsigned char *data = m->replay_arena + e->off;
         put_bytes(&b, &e->label, 1);
-        put_u32(&b, (uint32_t)e->len);
+        put_u32(&b, e->len);
         if (b.len + e->len > PART) {   /* the example straight from the model */
             flush_part(&b, a, &c);
-            c = crc32(c, e->data, (uInt)e->len);
-            ks_atomic_write(a, e->data, e->len);
+            c = crc32(c, data, (uInt)e->len);
+            ks_atomic_write(a, data, e->len);
         } else {
-            put_bytes(&b, e->data, e->len);
+            put_bytes(&b, data, e->len);
         }
     }
     flush_part(&b, a, &c);
@@ -323,7 +330,7 @@ static ks_status build_json(const ks_model *m, uint32_t crc, ks_buf *b)
 }
 
 /* Writes data to dir/name atomically. */
-ks_status ks_model_save(ks_model *m, const char *dir)
+static ks_status save(ks_model *m, const char *dir)
 {
     ks_buf js = {0};
     ks_atomic *bin = NULL;
@@ -356,6 +363,14 @@ ks_status ks_model_save(ks_model *m, const char *dir)
     ks_free(path);
     ks_buf_free(&js);
     return st;
+}
+
+ks_status ks_model_save(ks_model *m, const char *dir)
+{
+    if (m->replay_skipped)
+        return ks_fail(KS_ERR_USAGE, "a model loaded for scoring only cannot be saved "
+                       "(its replay reservoir was not loaded)");
+    return save(m, dir);
 }
 
 /* ---- reading -------------------------------------------------------- */
@@ -529,7 +544,7 @@ static ks_status read_state(const char *path, reader *r, ks_model *m,
     return KS_OK;
 }
 
-static ks_status read_replay(const char *path, reader *r, ks_model *m)
+static ks_status read_replay(const char *path, reader *r, ks_model *m, int keep)
 {
     uint32_t count = get_u32(r);
     uint64_t seen = get_u64(r), rng = get_u64(r), bytes = get_u64(r);
@@ -539,8 +554,11 @@ static ks_status read_replay(const char *path, reader *r, ks_model *m)
 
     if (count > m->tc.replay || seen < count)
         return ks_fail(KS_ERR_MODEL, "%s: replay reservoir header is invalid", path);
+    /* the arena takes exactly the reservoir (a short section fails below) */
+    if (keep && count && bytes >= 5 * (uint64_t)count &&
+        (st = ks_model_replay_reserve(m, count, (size_t)bytes - 5 * (size_t)count)) != KS_OK)
+        return st;
     for (uint32_t i = 0; st == KS_OK && i < count; i++) {
-        unsigned char *copy;
         uint32_t len;
         int label;
         if (end - r->pos < 5) {
@@ -553,14 +571,13 @@ static ks_status read_replay(const char *path, reader *r, ks_model *m)
             st = ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
             break;
         }
-        st = ks_example_check(r->p + r->pos, len, m, &v);
-        if (st == KS_ERR_FORMAT)
-            st = ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
-        if (st == KS_OK && !(copy = ks_malloc(len ? len : 1)))
-            st = ks_fail(KS_ERR_NOMEM, "out of memory loading the replay reservoir");
-        if (st == KS_OK) {
-            memcpy(copy, r->p + r->pos, len);
-            st = ks_model_replay_put(m, i, copy, len, label);
+        if (keep) {   /* scoring only: framed, not decoded (27 % of a
+                         validation's instructions on the Knitfab model) */
+            st = ks_example_check(r->p + r->pos, len, m, &v);
+            if (st == KS_ERR_FORMAT)
+                st = ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
+            if (st == KS_OK)
+                st = ks_model_replay_put(m, i, r->p + r->pos, len, label);
         }
         r->pos += len;
     }
@@ -569,12 +586,13 @@ static ks_status read_replay(const char *path, reader *r, ks_model *m)
     ks_fvec_free(&v);
     m->replay_seen = seen;
     m->replay_rng = rng;
+    m->replay_skipped = !keep;
     return st;
 }
 
 /* Decodes a file that passed check_envelope into a new model. */
 static ks_status parse(const char *path, const unsigned char *p, size_t len,
-                       ks_model **out)
+                       ks_model **out, int keep_replay)
 {
     reader r = {p, len, 16};
     ks_feature_config fc;
@@ -603,7 +621,7 @@ static ks_status parse(const char *path, const unsigned char *p, size_t len,
     if (st == KS_OK)
         st = read_state(path, &r, m, nnz);
     if (st == KS_OK)
-        st = read_replay(path, &r, m);
+        st = read_replay(path, &r, m, keep_replay);
     if (st != KS_OK) {
         ks_model_free(m);
         return st;
@@ -630,7 +648,7 @@ static ks_status read_model_file(const char *path, char **data, size_t *len)
     return ks_fail(KS_ERR_MODEL, "cannot read the model: %s", why);
 }
 
-ks_status ks_model_load(ks_model **out, const char *dir)
+static ks_status load(ks_model **out, const char *dir, int keep_replay)
 {
     char *path, *data = NULL;
     size_t len = 0;
@@ -643,8 +661,18 @@ ks_status ks_model_load(ks_model **out, const char *dir)
     if (st == KS_OK)
         st = check_envelope(path, (const unsigned char *)data, len);
     if (st == KS_OK)
-        st = parse(path, (const unsigned char *)data, len, out);
+        st = parse(path, (const unsigned char *)data, len, out, keep_replay);
     ks_free(data);
     ks_free(path);
     return st;
+}
+
+ks_status ks_model_load(ks_model **out, const char *dir)
+{
+    return load(out, dir, 1);
+}
+
+ks_status ks_model_load_scoring(ks_model **out, const char *dir)
+{
+    return load(out, dir, 0);
 }

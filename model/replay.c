@@ -22,25 +22,96 @@ static uint64_t splitmix64(uint64_t *s)
     return z ^ (z >> 31);
 }
 
+/* Arena layout: entries back to back, each a u32 slot index, a u32 length
+ * L and L bytes. An entry is live while its slot still points at it; a
+ * replaced example's entry is dead until a compaction, which walks the
+ * arena once and moves the live entries down (the header says whose slot
+ * to update and how far to skip). Compaction runs when the arena is full;
+ * afterwards at least an eighth of it is free (the arena grows if not), so
+ * it moves at most about 8 bytes per byte offered. The arena is one
+ * block, so peak memory is the live examples plus that slack, whatever
+ * the number of replacements (per-example blocks fragmented the heap). */
+#define HDR 8u
+
 void ks_model_replay_free(ks_model *m)
 {
-    for (uint32_t i = 0; m->replay && i < m->nreplay; i++)
-        ks_free(m->replay[i].data);
     ks_free(m->replay);
+    ks_free(m->replay_arena);
     m->replay = NULL;
+    m->replay_arena = NULL;
     m->nreplay = 0;
+    m->arena_used = m->arena_cap = m->arena_dead = 0;
 }
 
-ks_status ks_model_replay_put(ks_model *m, uint32_t i, unsigned char *data, size_t len, int label)
+static void compact(ks_model *m)
 {
-    if (!m->replay && !(m->replay = ks_calloc(m->tc.replay, sizeof *m->replay))) {
-        ks_free(data);
-        return ks_fail(KS_ERR_NOMEM, "out of memory for the replay reservoir");
+    size_t src = 0, dst = 0;
+    while (src < m->arena_used) {
+        uint32_t slot, len;
+        memcpy(&slot, m->replay_arena + src, 4);
+        memcpy(&len, m->replay_arena + src + 4, 4);
+        if (slot < m->nreplay && m->replay[slot].off == src + HDR) {
+            if (dst != src)
+                memmove(m->replay_arena + dst, m->replay_arena + src, HDR + (size_t)len);
+            m->replay[slot].off = dst + HDR;
+            dst += HDR + (size_t)len;
+        }
+        src += HDR + (size_t)len;
     }
-    ks_free(m->replay[i].data);
-    m->replay[i].data = data;
-    m->replay[i].len = len;
+    m->arena_used = dst;
+    m->arena_dead = 0;
+}
+
+static ks_status arena_grow(ks_model *m, size_t cap)
+{
+    unsigned char *a = ks_realloc(m->replay_arena, cap);
+    if (!a)
+        return ks_fail(KS_ERR_NOMEM, "out of memory for the replay reservoir");
+    m->replay_arena = a;
+    m->arena_cap = cap;
+    return KS_OK;
+}
+
+/* Room for `extra` more bytes at arena_used. */
+static ks_status arena_room(ks_model *m, size_t extra)
+{
+    size_t want;
+    if (m->arena_used + extra <= m->arena_cap)
+        return KS_OK;
+    if (m->arena_dead)
+        compact(m);
+    want = m->arena_used + extra;
+    if (want + m->arena_cap / 8 <= m->arena_cap)
+        return KS_OK;
+    return arena_grow(m, want + want / 8 > 4096 ? want + want / 8 : 4096);
+}
+
+ks_status ks_model_replay_reserve(ks_model *m, uint32_t count, size_t bytes)
+{
+    size_t want = m->arena_used + (size_t)count * HDR + bytes;
+    return want > m->arena_cap ? arena_grow(m, want) : KS_OK;
+}
+
+ks_status ks_model_replay_put(ks_model *m, uint32_t i, const void *data, size_t len, int label)
+{
+    ks_status st;
+    uint32_t len32 = (uint32_t)len;
+    if (len > UINT32_MAX - HDR)
+        return ks_fail(KS_ERR_USAGE, "a replay example of %zu bytes is too large", len);
+    if (!m->replay && !(m->replay = ks_calloc(m->tc.replay, sizeof *m->replay)))
+        return ks_fail(KS_ERR_NOMEM, "out of memory for the replay reservoir");
+    if ((st = arena_room(m, HDR + len)) != KS_OK)
+        return st;
+    if (i < m->nreplay)
+        m->arena_dead += HDR + m->replay[i].len;
+    memcpy(m->replay_arena + m->arena_used, &i, 4);
+    memcpy(m->replay_arena + m->arena_used + 4, &len32, 4);
+    if (len)
+        memcpy(m->replay_arena + m->arena_used + HDR, data, len);
+    m->replay[i].off = m->arena_used + HDR;
+    m->replay[i].len = len32;
     m->replay[i].label = (unsigned char)(label != 0);
+    m->arena_used += HDR + len;
     if (i == m->nreplay)
         m->nreplay++;
     return KS_OK;
@@ -62,32 +133,35 @@ static int64_t offer_slot(ks_model *m)
     return j < m->tc.replay ? (int64_t)j : -1;
 }
 
+static ks_status skipped(void)
+{
+    return ks_fail(KS_ERR_USAGE, "the model was loaded for scoring only (no replay reservoir)");
+}
+
 ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, const ks_fvec *view, int label)
 {
     ks_buf b = {0};
     ks_status st;
-    int64_t i = offer_slot(m);
+    int64_t i = m->replay_skipped ? -2 : offer_slot(m);
+    if (i == -2)
+        return skipped();
     if (i < 0)
         return KS_OK;
-    if ((st = ks_fvec_encode(x, &b)) != KS_OK ||
-        (view && (st = ks_fvec_encode(view, &b)) != KS_OK)) {
-        ks_buf_free(&b);
-        return st;
-    }
-    return ks_model_replay_put(m, (uint32_t)i, (unsigned char *)b.data, b.len, label);
+    if ((st = ks_fvec_encode(x, &b)) == KS_OK && (!view || (st = ks_fvec_encode(view, &b)) == KS_OK))
+        st = ks_model_replay_put(m, (uint32_t)i, b.data, b.len, label);
+    ks_buf_free(&b);
+    return st;
 }
 
 ks_status ks_model_replay_offer_encoded(ks_model *m, const void *data, size_t len, int label)
 {
-    unsigned char *copy;
-    int64_t i = offer_slot(m);
+    int64_t i;
+    if (m->replay_skipped)
+        return skipped();
+    i = offer_slot(m);
     if (i < 0)
         return KS_OK;
-    if (!(copy = ks_malloc(len ? len : 1)))   /* exactly its size */
-        return ks_fail(KS_ERR_NOMEM, "out of memory for the replay reservoir");
-    if (len)
-        memcpy(copy, data, len);
-    return ks_model_replay_put(m, (uint32_t)i, copy, len, label);
+    return ks_model_replay_put(m, (uint32_t)i, data, len, label);
 }
 
 size_t ks_model_replay_count(const ks_model *m) { return m->nreplay; }
@@ -97,8 +171,8 @@ ks_status ks_model_replay_get(const ks_model *m, size_t i, ks_fvec *out, ks_fvec
 {
     int pair;
     *label = m->replay[i].label;
-    ks_status st = ks_example_decode(m->replay[i].data, m->replay[i].len, m->dim, out, view,
-                                     &pair);
+    ks_status st = ks_example_decode(m->replay_arena + m->replay[i].off, m->replay[i].len,
+                                     m->dim, out, view, &pair);
     if (st == KS_ERR_FORMAT)   /* checked on load: cannot happen */
         return ks_fail(KS_ERR_MODEL, "replay example %zu does not decode", i);
     if (view && !pair)
@@ -118,7 +192,7 @@ ks_status ks_example_check(const unsigned char *p, size_t len, const ks_model *m
 void ks_model_replay_encoded(const ks_model *m, size_t i, const unsigned char **data,
                              size_t *len, int *label)
 {
-    *data = m->replay[i].data;
+    *data = m->replay_arena + m->replay[i].off;
     *len = m->replay[i].len;
     *label = m->replay[i].label;
 }

@@ -189,4 +189,12 @@ ks_status ks_model_save(ks_model *m, const char *dir);
  * model.json is not read. */
 ks_status ks_model_load(ks_model **out /* OUT */, const char *dir);
 
+/* ks_model_load for scoring only (spam-validate, spam-classify): the same
+ * checks, except that the replay reservoir's examples are only framed
+ * (label and size of each, the section's total) and neither decoded nor
+ * kept; the CRC32 still covers them. The model scores exactly as a full
+ * load's; its reservoir reads as empty, and ks_model_save refuses it
+ * (KS_ERR_USAGE: saving would drop the reservoir). */
+ks_status ks_model_load_scoring(ks_model **out /* OUT */, const char *dir);
+
 #endif

@@ -279,16 +279,21 @@ static unsigned char *saved_bytes(size_t *len)
     return (unsigned char *)slurp(bin, len);
 }
 
-/* Loading must fail with KS_ERR_MODEL, the path and `what` in the detail. */
+/* Loading must fail with KS_ERR_MODEL, the path and `what` in the detail;
+ * the same with the scoring-only load (which frames the replay examples
+ * without decoding them, and must refuse the same files otherwise). */
 static void expect_bad(const char *what)
 {
-    ks_model *m = (ks_model *)1;
-    cr_assert_eq(ks_model_load(&m, dir), KS_ERR_MODEL, "%s: %s", what,
-                 ks_error_detail());
-    cr_assert_null(m);
-    cr_assert_not_null(strstr(ks_error_detail(), what), "want \"%s\" in \"%s\"",
-                       what, ks_error_detail());
-    cr_assert_not_null(strstr(ks_error_detail(), bin), "%s", ks_error_detail());
+    for (int scoring = 0; scoring < 2; scoring++) {
+        ks_model *m = (ks_model *)1;
+        ks_status st = scoring ? ks_model_load_scoring(&m, dir) : ks_model_load(&m, dir);
+        cr_assert_eq(st, KS_ERR_MODEL, "%s (scoring %d): %s", what, scoring,
+                     ks_error_detail());
+        cr_assert_null(m);
+        cr_assert_not_null(strstr(ks_error_detail(), what), "want \"%s\" in \"%s\"",
+                           what, ks_error_detail());
+        cr_assert_not_null(strstr(ks_error_detail(), bin), "%s", ks_error_detail());
+    }
 }
 
 /* Writes data with one change (and, if fix, a valid CRC), expects what. */
@@ -402,6 +407,56 @@ Test(model_io, replay_reservoir_round_trip_and_sampling)
     ks_model_free(l);
 }
 
+/* The arena keeps every slot's bytes through replacements and
+ * compactions: after each offer at most one slot changed, and to the
+ * offered bytes; memory stays near the live bytes (no growth with the
+ * number of offers). Lengths vary (1..700 bytes) so entries move. */
+Test(model_io, replay_arena_keeps_examples_through_compaction)
+{
+    enum { K = 8, OFFERS = 3000 };
+    static unsigned char shadow[K][701], blob[701];
+    size_t shadow_len[K] = {0}, live, most = 0;
+    ks_model *m;
+    ks_feature_config fc;
+    ks_train_config tc;
+    uint64_t s = 12345;
+    ks_feature_config_default(&fc);
+    fc.hash_bits = 10;
+    ks_train_config_default(&tc);
+    tc.replay = K;
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
+    for (int t = 0; t < OFFERS; t++) {
+        size_t len = 1 + (size_t)((s = s * 6364136223846793005ull + 1) >> 33) % 700;
+        int changed = -1;
+        for (size_t k = 0; k < len; k++)
+            blob[k] = (unsigned char)(t * 31 + k);
+        cr_assert_eq(ks_model_replay_offer_encoded(m, blob, len, t & 1), KS_OK);
+        live = 0;
+        for (size_t i = 0; i < ks_model_replay_count(m); i++) {
+            const unsigned char *d;
+            size_t n;
+            int label;
+            ks_model_replay_encoded(m, i, &d, &n, &label);
+            live += n + 8;
+            if (n == shadow_len[i] && memcmp(d, shadow[i], n) == 0)
+                continue;
+            cr_assert_eq(changed, -1, "offer %d changed two slots", t);
+            cr_assert(n == len && memcmp(d, blob, n) == 0, "offer %d: slot %zu corrupt", t, i);
+            cr_assert_eq(label, t & 1);
+            memcpy(shadow[i], d, n);
+            shadow_len[i] = n;
+            changed = (int)i;
+        }
+        if (m->arena_cap > most)
+            most = m->arena_cap;
+        cr_assert_leq(m->arena_used, m->arena_cap);
+    }
+    cr_assert_gt(m->replay_seen, 2 * K);
+    /* bounded by the largest possible live set plus slack, not by offers */
+    cr_assert_leq(most, 2 * K * (700 + 8) + 4096, "arena grew to %zu", most);
+    ks_model_free(m);
+}
+
 Test(model_io, replay_encoding_round_trips_both_forms)
 {
     ks_model *m;
@@ -444,6 +499,50 @@ Test(model_io, replay_section_corruption_is_detected)
     corrupt(d, len, sec + 28, &seven, 1, 1, "replay example 0 is invalid");
     corrupt(d, len, sec + 29, big, 4, 1, "replay example 0 is invalid");
     corrupt(d, len, sec, big, 4, 1, "replay reservoir header is invalid");
+    free(d);
+}
+
+/* The scoring-only load: the same model for scoring (state, settings,
+ * calibration, checksum), no reservoir, and no save (it would drop the
+ * reservoir); a replay example whose bytes do not decode is refused by
+ * the full load only (the CRC still covers it: any flipped bit is caught). */
+Test(model_io, scoring_load_skips_the_reservoir_only)
+{
+    ks_model *m = fresh(10), *full, *sc;
+    size_t len, nnz, sec;
+    unsigned char *d;
+    train(m, 9, 40);
+    cr_assert_eq(ks_model_save(m, dir), KS_OK);
+    cr_assert_eq(ks_model_load(&full, dir), KS_OK);
+    cr_assert_eq(ks_model_load_scoring(&sc, dir), KS_OK);
+    cr_assert_gt(ks_model_replay_count(full), 0);
+    cr_assert_eq(ks_model_replay_count(sc), 0);
+    cr_assert_eq(ks_model_checksum(sc), ks_model_checksum(full));
+    cr_assert_eq(memcmp(sc->z, full->z, full->dim * sizeof *full->z), 0);
+    cr_assert_eq(memcmp(sc->n, full->n, full->dim * sizeof *full->n), 0);
+    cr_assert_eq(sc->bias_z, full->bias_z);
+    cr_assert_eq(sc->bias_n, full->bias_n);
+    cr_assert_eq(ks_model_threshold(sc), ks_model_threshold(full));
+    cr_assert_eq(memcmp(ks_model_calibration(sc), ks_model_calibration(full),
+                        sizeof(ks_calibration)), 0);
+    cr_assert_eq(ks_model_save(sc, dir), KS_ERR_USAGE);
+    cr_assert_eq(ks_model_replay_offer_encoded(sc, "x", 1, 0), KS_ERR_USAGE);
+    ks_model_free(full);
+    ks_model_free(sc);
+    ks_model_free(m);
+    /* example 0's first varint made endless (0xFF...): decode fails */
+    d = (unsigned char *)slurp(bin, &len);
+    nnz = le32(d + OFF_COORDS_NOHIST - 8);
+    sec = OFF_COORDS_NOHIST + nnz * 12;
+    cr_assert_geq(le32(d + sec + 29), 2);
+    memset(d + sec + 33, 0xFF, le32(d + sec + 29));
+    fix_crc(d, len);
+    put_file(bin, d, len);
+    cr_assert_eq(ks_model_load(&full, dir), KS_ERR_MODEL);
+    cr_assert_not_null(strstr(ks_error_detail(), "replay example 0 is invalid"), "%s",
+                       ks_error_detail());
+    cr_assert_eq(ks_model_load_scoring(&sc, dir), KS_OK, "%s", ks_error_detail());
+    ks_model_free(sc);
     free(d);
 }
 
@@ -682,11 +781,16 @@ Test(model_io, training_view_round_trip)
     ks_free(js);
     ks_model_free(l);
     ks_model_free(m);
-    /* the same settings with a one-vector example: refused on load */
+    /* the same settings with a one-vector example: refused by the full
+     * load (the scoring-only load frames examples without decoding) */
     cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
     cr_assert_eq(ks_model_replay_offer(m, &a, NULL, 1), KS_OK);
     cr_assert_eq(ks_model_save(m, dir), KS_OK);
-    expect_bad("replay example 0 is invalid");
+    l = NULL;
+    cr_assert_eq(ks_model_load(&l, dir), KS_ERR_MODEL);
+    cr_assert_null(l);
+    cr_assert_not_null(strstr(ks_error_detail(), "replay example 0 is invalid"), "%s",
+                       ks_error_detail());
     ks_model_free(m);
     ks_fvec_free(&x);
     ks_fvec_free(&v);
