@@ -18,18 +18,23 @@
 #endif
 
 static const ks_kernel table[KS_KERNEL_COUNT] = {
-    [KS_KERNEL_SCALAR] = {"scalar", ks_tok_classify_scalar},
+    [KS_KERNEL_SCALAR] = {"scalar", ks_tok_classify_scalar, ks_bow_binary_scalar,
+                          ks_bow_compact_scalar, 0},
 #ifdef KS_X86
-    [KS_KERNEL_SSE2] = {"sse2", ks_tok_classify_sse2},
-    [KS_KERNEL_AVX2] = {"avx2", ks_tok_classify_avx2},
-    [KS_KERNEL_AVX512] = {"avx512", ks_tok_classify_avx512},
+    [KS_KERNEL_SSE2] = {"sse2", ks_tok_classify_sse2, ks_bow_binary_scalar,
+                        ks_bow_compact_scalar, 0},
+    [KS_KERNEL_AVX2] = {"avx2", ks_tok_classify_avx2, ks_bow_binary_scalar,
+                        ks_bow_compact_scalar, 0},
+    [KS_KERNEL_AVX512] = {"avx512", ks_tok_classify_avx512, ks_bow_binary_avx512,
+                          ks_bow_compact_avx512, 1},
 #else
     [KS_KERNEL_SSE2] = {"sse2", NULL},
     [KS_KERNEL_AVX2] = {"avx2", NULL},
     [KS_KERNEL_AVX512] = {"avx512", NULL},
 #endif
 #ifdef KS_ARM64
-    [KS_KERNEL_NEON] = {"neon", ks_tok_classify_neon},
+    [KS_KERNEL_NEON] = {"neon", ks_tok_classify_neon, ks_bow_binary_scalar,
+                        ks_bow_compact_scalar, 0},
 #else
     [KS_KERNEL_NEON] = {"neon", NULL},
 #endif

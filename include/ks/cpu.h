@@ -34,9 +34,31 @@ typedef void (*ks_tok_classify_fn)(const unsigned char *src, size_t n,
                                    unsigned char *dst, uint64_t *word,
                                    uint64_t *high);
 
+/* The counting kernels drain bow.c's ordered table: t[0..n) holds entries
+ * bucket << 32 | (count + 2^31) and EMPTY slots (all ones); the filled
+ * slots, in slot order, are the distinct buckets in ascending order. With
+ * occ (a bit per filled slot), the kernel visits the slots of its set bits
+ * below n and clears them; with occ NULL (kernels with bow_scan set: the
+ * table was filled without the bitmap) it scans every slot, n a multiple
+ * of 8. Either way every slot is EMPTY afterwards.
+ *
+ * ks_bow_binary_fn writes the binary feature of every entry whose count is
+ * not 0 to out, a ks_feature array (features.h: {uint32_t index; float
+ * value}) with room for (filled slots + 8) features: index = bucket, value
+ * +1.0f or -1.0f by the count's sign; with normalize, multiplied by
+ * (float)(1.0 / sqrt((double)m)) for the m features written. Returns m.
+ * ks_bow_compact_fn copies every filled entry as it is (count 0 included)
+ * to out (room for filled slots + 8) and returns their number. */
+typedef size_t (*ks_bow_binary_fn)(uint64_t *t, uint64_t *occ, size_t n, void *out,
+                                   int normalize);
+typedef size_t (*ks_bow_compact_fn)(uint64_t *t, uint64_t *occ, size_t n, uint64_t *out);
+
 typedef struct {
     const char *name;               /* "scalar", "sse2", ... (static) */
     ks_tok_classify_fn classify;    /* NULL when not built for this arch */
+    ks_bow_binary_fn bow_binary;    /* counting table -> binary features */
+    ks_bow_compact_fn bow_compact;  /* counting table -> entries (log weights) */
+    int bow_scan;                   /* 1: the counting kernels scan (occ NULL) */
 } ks_kernel;
 
 /* Detects the CPU and picks the kernel (idempotent, thread-safe). */
@@ -72,5 +94,13 @@ void ks_tok_classify_avx512(const unsigned char *src, size_t n,
                             unsigned char *dst, uint64_t *word, uint64_t *high);
 void ks_tok_classify_neon(const unsigned char *src, size_t n,
                           unsigned char *dst, uint64_t *word, uint64_t *high);
+
+/* The counting kernels (bow.c): scalar is the specification (both modes)
+ * and the one SSE2, AVX2 and NEON use: their scans were slower than the
+ * bitmap walk (bench/README.md). AVX-512 scans. */
+size_t ks_bow_binary_scalar(uint64_t *t, uint64_t *occ, size_t n, void *out, int normalize);
+size_t ks_bow_binary_avx512(uint64_t *t, uint64_t *occ, size_t n, void *out, int normalize);
+size_t ks_bow_compact_scalar(uint64_t *t, uint64_t *occ, size_t n, uint64_t *out);
+size_t ks_bow_compact_avx512(uint64_t *t, uint64_t *occ, size_t n, uint64_t *out);
 
 #endif
