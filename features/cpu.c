@@ -26,7 +26,8 @@ static const ks_kernel table[KS_KERNEL_COUNT] = {
     [KS_KERNEL_AVX2] = {"avx2", ks_tok_classify_avx2, ks_bow_binary_scalar,
                         ks_bow_compact_scalar, 0},
     [KS_KERNEL_AVX512] = {"avx512", ks_tok_classify_avx512, ks_bow_binary_avx512,
-                          ks_bow_compact_avx512, 1},
+                          ks_bow_compact_avx512, 1, ks_tok_flatten_avx512,
+                          ks_tok_hash_avx512},
 #else
     [KS_KERNEL_SSE2] = {"sse2", NULL},
     [KS_KERNEL_AVX2] = {"avx2", NULL},
@@ -65,7 +66,7 @@ static void detect(void)
     supported[KS_KERNEL_AVX2] = !!(b & bit_AVX2);
     /* opmask, ZMM upper halves, ZMM16-31 */
     supported[KS_KERNEL_AVX512] = (xcr0 & 0xe6) == 0xe6 && (b & bit_AVX512F) &&
-                                  (b & bit_AVX512BW);
+                                  (b & bit_AVX512BW) && (b & bit_AVX512DQ);
 }
 #elif defined(KS_ARM64)
 static void detect(void) { supported[KS_KERNEL_NEON] = 1; }   /* AArch64 baseline */

@@ -1,0 +1,83 @@
+/* tokhash_avx512.c - the token-walk kernels, AVX-512F/DQ (built with
+ * -mavx512f -mavx512dq for this file only): token starts and ends
+ * flattened with vpcompressd, 16 positions a step, and the word hash of
+ * hash.h computed for 8 tokens at a time in 64-bit lanes (vpmullq), the
+ * key words fetched with gathers. Tokens of 1..16 bytes (all but a few in
+ * text) take the vector path; longer ones below maxt are hashed one at a
+ * time afterwards. */
+#if defined(__x86_64__) || defined(_M_X64)
+#include <immintrin.h>
+#include "ks/cpu.h"
+#include "ks/hash.h"
+
+void ks_tok_flatten_avx512(const uint64_t *word, size_t nw, uint32_t *st, uint32_t *en,
+                           size_t *ns, size_t *ne)
+{
+    const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    uint64_t carry = 0;
+    size_t a = *ns, b = *ne;
+    for (size_t w = 0; w < nw; w++) {
+        uint64_t W = word[w], prev = W << 1 | carry;
+        uint64_t S = W & ~prev, E = ~W & prev;
+        carry = W >> 63;
+        for (unsigned j = 0; j < 4; j++) {
+            __m512i pos = _mm512_add_epi32(iota, _mm512_set1_epi32((int)(w * 64 + 16 * j)));
+            __mmask16 ms = (__mmask16)(S >> 16 * j), me = (__mmask16)(E >> 16 * j);
+            _mm512_storeu_si512((void *)(st + a), _mm512_maskz_compress_epi32(ms, pos));
+            _mm512_storeu_si512((void *)(en + b), _mm512_maskz_compress_epi32(me, pos));
+            a += (size_t)__builtin_popcount(ms);
+            b += (size_t)__builtin_popcount(me);
+        }
+    }
+    *ns = a;
+    *ne = b;
+}
+
+size_t ks_tok_hash_avx512(const unsigned char *low, const uint32_t *st, const uint32_t *en,
+                          size_t m, uint32_t seed, size_t maxt, uint32_t *out)
+{
+    const __m512i p0 = _mm512_set1_epi64((long long)KS_HTOK_P0);
+    const __m512i p1 = _mm512_set1_epi64((long long)KS_HTOK_P1);
+    const __m512i p2 = _mm512_set1_epi64((long long)KS_HTOK_P2);
+    const __m512i sd = _mm512_set1_epi64((long long)((uint64_t)seed << 32 | seed));
+    const __m512i ones = _mm512_set1_epi64(-1), c8 = _mm512_set1_epi64(8);
+    const __m512i c64 = _mm512_set1_epi64(64), c16 = _mm512_set1_epi64(16);
+    const __m512i cmax = _mm512_set1_epi64((long long)maxt);
+    size_t nlong = 0;
+    for (size_t i = 0; i < m; i += 8) {
+        __mmask8 in = (__mmask8)(m - i >= 8 ? 0xff : (1u << (m - i)) - 1);
+        __m256i s = _mm512_castsi512_si256(_mm512_maskz_loadu_epi32(in, st + i));
+        __m256i e = _mm512_castsi512_si256(_mm512_maskz_loadu_epi32(in, en + i));
+        __m512i len = _mm512_cvtepu32_epi64(_mm256_sub_epi32(e, s));
+        /* the first word: min(len, 8) bytes; the second (len > 8): len - 8 */
+        __m512i w0 = _mm512_mask_i32gather_epi64(ones, in, s, low, 1);
+        __m512i r0 = _mm512_min_epu64(len, c8);
+        w0 = _mm512_and_si512(w0, _mm512_srlv_epi64(ones, _mm512_sub_epi64(c64, _mm512_slli_epi64(r0, 3))));
+        __m512i h = _mm512_xor_si512(sd, _mm512_mullo_epi64(len, p0));
+        h = _mm512_mullo_epi64(_mm512_xor_si512(h, w0), p1);
+        h = _mm512_xor_si512(h, _mm512_srli_epi64(h, 32));
+        __mmask8 two = _mm512_mask_cmpgt_epu64_mask(in, len, c8);
+        if (two) {
+            __m512i w1 = _mm512_mask_i32gather_epi64(ones, two, _mm256_add_epi32(s, _mm256_set1_epi32(8)),
+                                                     low, 1);
+            __m512i r1 = _mm512_min_epu64(_mm512_sub_epi64(len, c8), c8);
+            w1 = _mm512_and_si512(w1, _mm512_srlv_epi64(ones, _mm512_sub_epi64(c64, _mm512_slli_epi64(r1, 3))));
+            __m512i h2 = _mm512_mullo_epi64(_mm512_xor_si512(h, w1), p1);
+            h = _mm512_mask_xor_epi64(h, two, h2, _mm512_srli_epi64(h2, 32));
+        }
+        h = _mm512_srli_epi64(_mm512_mullo_epi64(h, p2), 32);
+        _mm512_mask_storeu_epi32(out + i, in, _mm512_castsi256_si512(_mm512_cvtepi64_epi32(h)));
+        nlong += (size_t)__builtin_popcount(_mm512_mask_cmpgt_epu64_mask(in, len, cmax));
+        /* longer than 16 bytes: one at a time (not at all past maxt) */
+        __mmask8 over = _mm512_mask_cmpgt_epu64_mask(in, len, c16);
+        if (__builtin_expect(over != 0, 0)) {
+            for (; over; over &= (__mmask8)(over - 1)) {
+                size_t k = i + (size_t)__builtin_ctz(over), n = en[k] - st[k];
+                if (n <= maxt)
+                    out[k] = ks_hash_tok_padded(low + st[k], n, seed);
+            }
+        }
+    }
+    return nlong;
+}
+#endif
