@@ -1,13 +1,13 @@
 /* tokhash_avx512.c - the token-walk kernels, AVX-512F/DQ (built with
  * -mavx512f -mavx512dq for this file only): token starts and ends
  * flattened with vpcompressd, 16 positions a step, and the word hash of
- * hash.h computed for 8 tokens at a time in 64-bit lanes (vpmullq), the
- * key words fetched with gathers. Tokens of 1..16 bytes (all but a few in
+ * hash.h computed for 8 tokens at a time in 64-bit lanes (vpmullq). Tokens of 1..16 bytes (all but a few in
  * text) take the vector path; longer ones below maxt are hashed one at a
  * time afterwards. */
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
 #include "ks/cpu.h"
+#include <string.h>
 #include "ks/hash.h"
 
 void ks_tok_flatten_avx512(const uint64_t *word, size_t nw, uint32_t *st, uint32_t *en,
@@ -33,6 +33,16 @@ void ks_tok_flatten_avx512(const uint64_t *word, size_t nw, uint32_t *st, uint32
     *ne = b;
 }
 
+/* The 8 bytes at low + st[j] + off of each of 8 tokens. */
+static inline __m512i load8(const unsigned char *low, const uint32_t *st, size_t off)
+{
+    uint64_t v[8];
+    for (int j = 0; j < 8; j++)
+        memcpy(&v[j], low + st[j] + off, 8);
+    return _mm512_set_epi64((long long)v[7], (long long)v[6], (long long)v[5], (long long)v[4],
+                            (long long)v[3], (long long)v[2], (long long)v[1], (long long)v[0]);
+}
+
 size_t ks_tok_hash_avx512(const unsigned char *low, const uint32_t *st, const uint32_t *en,
                           size_t m, uint32_t seed, size_t maxt, uint32_t *out)
 {
@@ -50,7 +60,10 @@ size_t ks_tok_hash_avx512(const unsigned char *low, const uint32_t *st, const ui
         __m256i e = _mm512_castsi512_si256(_mm512_maskz_loadu_epi32(in, en + i));
         __m512i len = _mm512_cvtepu32_epi64(_mm256_sub_epi32(e, s));
         /* the first word: min(len, 8) bytes; the second (len > 8): len - 8 */
-        __m512i w0 = _mm512_mask_i32gather_epi64(ones, in, s, low, 1);
+        /* the key words: plain loads for a whole step (faster than a
+         * gather on AMD Zen 4), a gather for the last, partial one */
+        __m512i w0 = in == 0xff ? load8(low, st + i, 0)
+                                : _mm512_mask_i32gather_epi64(ones, in, s, low, 1);
         __m512i r0 = _mm512_min_epu64(len, c8);
         w0 = _mm512_and_si512(w0, _mm512_srlv_epi64(ones, _mm512_sub_epi64(c64, _mm512_slli_epi64(r0, 3))));
         __m512i h = _mm512_xor_si512(sd, _mm512_mullo_epi64(len, p0));
@@ -58,8 +71,9 @@ size_t ks_tok_hash_avx512(const unsigned char *low, const uint32_t *st, const ui
         h = _mm512_xor_si512(h, _mm512_srli_epi64(h, 32));
         __mmask8 two = _mm512_mask_cmpgt_epu64_mask(in, len, c8);
         if (two) {
-            __m512i w1 = _mm512_mask_i32gather_epi64(ones, two, _mm256_add_epi32(s, _mm256_set1_epi32(8)),
-                                                     low, 1);
+            __m512i w1 = in == 0xff ? load8(low, st + i, 8)
+                                    : _mm512_mask_i32gather_epi64(ones, two,
+                                          _mm256_add_epi32(s, _mm256_set1_epi32(8)), low, 1);
             __m512i r1 = _mm512_min_epu64(_mm512_sub_epi64(len, c8), c8);
             w1 = _mm512_and_si512(w1, _mm512_srlv_epi64(ones, _mm512_sub_epi64(c64, _mm512_slli_epi64(r1, 3))));
             __m512i h2 = _mm512_mullo_epi64(_mm512_xor_si512(h, w1), p1);
