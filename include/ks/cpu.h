@@ -126,8 +126,9 @@ size_t ks_tok_hash_avx512(const unsigned char *low, const uint32_t *st, const ui
                           size_t m, uint32_t seed, size_t maxt, uint32_t *out);
 
 /* The counting kernels (bow.c): scalar is the specification (both modes)
- * and the one SSE2, AVX2 and NEON use: their scans were slower than the
- * bitmap walk (bench/README.md). AVX-512 scans. */
+ * and the one SSE2, AVX2 and NEON use (SSE2 and AVX2 scans were slower
+ * than its bitmap walk, bench/README.md; NEON was not measured). AVX-512
+ * scans. */
 size_t ks_bow_binary_scalar(uint64_t *t, uint64_t *occ, size_t n, void *out, int normalize);
 size_t ks_bow_binary_avx512(uint64_t *t, uint64_t *occ, size_t n, void *out, int normalize);
 size_t ks_bow_compact_scalar(uint64_t *t, uint64_t *occ, size_t n, uint64_t *out);
