@@ -17,7 +17,9 @@
 #define KS_ARM64 1
 #endif
 
-static const ks_kernel table[KS_KERNEL_COUNT] = {
+/* Filled here, adjusted once by detect() (under pthread_once), read-only
+ * afterwards. */
+static ks_kernel table[KS_KERNEL_COUNT] = {
     [KS_KERNEL_SCALAR] = {"scalar", ks_tok_classify_scalar, ks_bow_binary_scalar,
                           ks_bow_compact_scalar, 0},
 #ifdef KS_X86
@@ -67,6 +69,8 @@ static void detect(void)
     /* opmask, ZMM upper halves, ZMM16-31 */
     supported[KS_KERNEL_AVX512] = (xcr0 & 0xe6) == 0xe6 && (b & bit_AVX512F) &&
                                   (b & bit_AVX512BW) && (b & bit_AVX512DQ);
+    if (supported[KS_KERNEL_AVX512] && (c & bit_AVX512VBMI2))
+        table[KS_KERNEL_AVX512].tok_flatten = ks_tok_flatten_avx512vbmi2;
 }
 #elif defined(KS_ARM64)
 static void detect(void) { supported[KS_KERNEL_NEON] = 1; }   /* AArch64 baseline */
