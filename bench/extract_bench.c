@@ -2,7 +2,7 @@
  * count, no model), per kernel, next to a memchr pass over the same bytes.
  *
  *   extract_bench [--mb N] [--runs R] [--label NAME] [--kernel NAME]
- *                 [--clock cpu|wall] DATASET
+ *                 [--row NAME] [--clock cpu|wall] DATASET
  *
  * Loads DATASET's messages (any format ks_dataset reads) into one memory
  * arena, replicated until it holds about N MB (default 200), so reading
@@ -15,7 +15,8 @@
  *                   definition (tokenize + normalise + hash + count)
  *   extract-default ks_extract() with the default feature set (words,
  *                   headers, bigrams, chargrams, urls, meta)
- * per kernel (all the CPU runs, or --kernel NAME). MB/s are of the
+ * per kernel (all the CPU runs, or --kernel NAME; --row NAME runs only
+ * that row, e.g. under callgrind). MB/s are of the
  * messages' bytes over the thread's CPU time (--clock cpu, the default:
  * the machine is shared, and a descheduled thread does not count) or wall
  * time. Prints one tab-separated line per row: label, row, kernel, MB/s,
@@ -113,6 +114,20 @@ static void load(const char *dir, size_t target)
     arena_len = base_len * copies;
 }
 
+/* Checksum of a vector: every index and value bit, and their order. The
+ * terms are independent (no chain through the features), so the check
+ * costs little of the time it shares with ks_extract(). */
+static uint64_t vec_sum(const ks_fvec *v)
+{
+    uint64_t s = v->n;
+    for (uint32_t k = 0; k < v->n; k++) {
+        uint32_t bits;
+        memcpy(&bits, &v->f[k].value, sizeof bits);
+        s += ((uint64_t)v->f[k].index << 32 | bits) * (2 * k + 1);
+    }
+    return s;
+}
+
 static size_t sink;
 static void no_token(void *ctx, const char *tok, size_t len, int is_long) { sink += len; }
 
@@ -148,8 +163,7 @@ static double pass(int what, ks_extractor *ex, ks_tokenizer *tok, uint64_t *sum)
                 fprintf(stderr, "extract_bench: %s\n", ks_error_detail());
                 exit(1);
             }
-            for (uint32_t k = 0; k < v.n; k++)
-                *sum = *sum * 31 + v.f[k].index + (uint64_t)(v.f[k].value * 1e6f);
+            *sum = *sum * 31 + vec_sum(&v);
         }
     }
     double t = now() - t0;
@@ -175,6 +189,7 @@ int main(int argc, char **argv)
 {
     size_t mb = 200;
     int runs = 5, only = -1;
+    const char *only_row = NULL;
     const char *label = "data", *dir = NULL;
     ks_feature_config fc_words, fc_all;
     uint64_t ref[3] = {0}, sum;
@@ -191,6 +206,8 @@ int main(int argc, char **argv)
                 fprintf(stderr, "extract_bench: unknown kernel %s\n", argv[i]);
                 return 2;
             }
+        } else if (!strcmp(argv[i], "--row") && i + 1 < argc) {
+            only_row = argv[++i];
         } else if (!strcmp(argv[i], "--clock") && i + 1 < argc) {
             i++;
             if (!strcmp(argv[i], "wall"))
@@ -207,13 +224,14 @@ int main(int argc, char **argv)
     }
     if (!dir || runs < 1 || runs > 63) {
         fprintf(stderr, "usage: extract_bench [--mb N] [--runs R] [--label NAME] "
-                        "[--kernel NAME] [--clock cpu|wall] DATASET\n");
+                        "[--kernel NAME] [--row NAME] [--clock cpu|wall] DATASET\n");
         return 2;
     }
     load(dir, mb * 1000000);
     fprintf(stderr, "extract_bench: %s: %zu messages, %.1f MB in memory, %s time\n", label,
             nmsgs, arena_len / 1e6, clock_id == CLOCK_MONOTONIC ? "wall" : "thread CPU");
-    if (only < 0)
+#define WANT(r) (!only_row || !strcmp(only_row, (r)))
+    if (only < 0 && WANT("memchr"))
         printf("%s\tmemchr\t-\t%.1f\t-\n", label, median_mbs(MEMCHR, runs, NULL, NULL, &sum));
     ks_feature_config_default(&fc_all);
     fc_words = fc_all;
@@ -229,9 +247,12 @@ int main(int argc, char **argv)
             return 1;
         const char *name = ks_kernel_get((ks_kernel_id)k)->name;
         static const char *const row[] = {"tokenize-hash", "extract-words", "extract-default"};
-        printf("%s\ttokenize\t%s\t%.1f\t-\n", label, name,
-               median_mbs(TOKENIZE, runs, NULL, tok, &sum));
+        if (WANT("tokenize"))
+            printf("%s\ttokenize\t%s\t%.1f\t-\n", label, name,
+                   median_mbs(TOKENIZE, runs, NULL, tok, &sum));
         for (int r = 0; r < 3; r++) {
+            if (!WANT(row[r]))
+                continue;
             double mbs = median_mbs(r ? EXTRACT : TOKHASH, runs, r == 2 ? exa : exw, tok, &sum);
             printf("%s\t%s\t%s\t%.1f\t%016llx\n", label, row[r], name, mbs,
                    (unsigned long long)sum);

@@ -17,19 +17,27 @@
 #define KS_ARM64 1
 #endif
 
-static const ks_kernel table[KS_KERNEL_COUNT] = {
-    [KS_KERNEL_SCALAR] = {"scalar", ks_tok_classify_scalar},
+/* Filled here, adjusted once by detect() (under pthread_once), read-only
+ * afterwards. */
+static ks_kernel table[KS_KERNEL_COUNT] = {
+    [KS_KERNEL_SCALAR] = {"scalar", ks_tok_classify_scalar, ks_bow_binary_scalar,
+                          ks_bow_compact_scalar, 0},
 #ifdef KS_X86
-    [KS_KERNEL_SSE2] = {"sse2", ks_tok_classify_sse2},
-    [KS_KERNEL_AVX2] = {"avx2", ks_tok_classify_avx2},
-    [KS_KERNEL_AVX512] = {"avx512", ks_tok_classify_avx512},
+    [KS_KERNEL_SSE2] = {"sse2", ks_tok_classify_sse2, ks_bow_binary_scalar,
+                        ks_bow_compact_scalar, 0},
+    [KS_KERNEL_AVX2] = {"avx2", ks_tok_classify_avx2, ks_bow_binary_scalar,
+                        ks_bow_compact_scalar, 0},
+    [KS_KERNEL_AVX512] = {"avx512", ks_tok_classify_avx512, ks_bow_binary_avx512,
+                          ks_bow_compact_avx512, 1, ks_tok_flatten_avx512,
+                          ks_tok_hash_avx512},
 #else
     [KS_KERNEL_SSE2] = {"sse2", NULL},
     [KS_KERNEL_AVX2] = {"avx2", NULL},
     [KS_KERNEL_AVX512] = {"avx512", NULL},
 #endif
 #ifdef KS_ARM64
-    [KS_KERNEL_NEON] = {"neon", ks_tok_classify_neon},
+    [KS_KERNEL_NEON] = {"neon", ks_tok_classify_neon, ks_bow_binary_scalar,
+                        ks_bow_compact_scalar, 0},
 #else
     [KS_KERNEL_NEON] = {"neon", NULL},
 #endif
@@ -60,7 +68,9 @@ static void detect(void)
     supported[KS_KERNEL_AVX2] = !!(b & bit_AVX2);
     /* opmask, ZMM upper halves, ZMM16-31 */
     supported[KS_KERNEL_AVX512] = (xcr0 & 0xe6) == 0xe6 && (b & bit_AVX512F) &&
-                                  (b & bit_AVX512BW);
+                                  (b & bit_AVX512BW) && (b & bit_AVX512DQ);
+    if (supported[KS_KERNEL_AVX512] && (c & bit_AVX512VBMI2))
+        table[KS_KERNEL_AVX512].tok_flatten = ks_tok_flatten_avx512vbmi2;
 }
 #elif defined(KS_ARM64)
 static void detect(void) { supported[KS_KERNEL_NEON] = 1; }   /* AArch64 baseline */

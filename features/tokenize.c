@@ -32,8 +32,13 @@ struct ks_tokenizer {
     size_t cp_cap;            /* capacity of cp, in code points */
     int kernel;               /* ks_kernel_id in use */
     ks_tok_classify_fn classify;  /* its classify kernel (not for scalar) */
+    ks_tok_flatten_fn flatten;    /* its token-walk kernels, or NULL */
+    ks_tok_hash_fn hash;
     unsigned char *lower;     /* CHUNK folded bytes of the SIMD path */
     uint64_t word[CHUNK / 64], high[CHUNK / 64];   /* masks of lower */
+    /* token starts and ends of a chunk for the flatten kernels: at most
+     * one token per 2 bytes, + 16 positions the kernels may write past */
+    uint32_t st[CHUNK / 2 + 1 + 16], en[CHUNK / 2 + 1 + 16];
 };
 
 ks_status ks_tokenizer_new(ks_tokenizer **out, size_t max_token)
@@ -43,7 +48,7 @@ ks_status ks_tokenizer_new(ks_tokenizer **out, size_t max_token)
     if (!t)
         return ks_fail(KS_ERR_NOMEM, "out of memory for the tokenizer");
     t->max_token = max_token ? max_token : 64;
-    t->lower = ks_calloc(1, CHUNK + 8);   /* + 8: whole-word hash loads */
+    t->lower = ks_calloc(1, CHUNK + 16);   /* + 16: whole-word hash loads */
     if (!t->lower) {
         ks_free(t);
         return ks_fail(KS_ERR_NOMEM, "out of memory for the tokenizer");
@@ -59,6 +64,8 @@ ks_status ks_tokenizer_set_kernel(ks_tokenizer *t, int kernel)
         return ks_fail(KS_ERR_USAGE, "kernel %d is not supported on this machine", kernel);
     t->kernel = kernel;
     t->classify = ks_kernel_get((ks_kernel_id)kernel)->classify;
+    t->flatten = ks_kernel_get((ks_kernel_id)kernel)->tok_flatten;
+    t->hash = ks_kernel_get((ks_kernel_id)kernel)->tok_hash;
     return KS_OK;
 }
 
@@ -359,6 +366,33 @@ static void walk_ascii_hash(ks_tokenizer *t, const char *s, size_t n, sink *k,
     *open_start = open ? start : (size_t)-1;
 }
 
+/* walk_ascii_hash() with the kernel's flatten and hash kernels: all token
+ * starts and ends of the chunk first, then the hashes of all its tokens;
+ * only a chunk with long runs takes a second pass that drops their hashes
+ * and passes the runs to k->fn, in order. */
+static void walk_ascii_flat(ks_tokenizer *t, const char *s, size_t n, sink *k,
+                            size_t *open_start)
+{
+    size_t ns = 0, ne = 0, m = 0, at = k->out->n;
+    t->flatten(t->word, (n + 63) / 64, t->st, t->en, &ns, &ne);
+    if (t->hash(t->lower, t->st, t->en, ne, k->seed, t->max_token, k->out->h + at) == 0) {
+        m = ne;
+    } else {
+        for (size_t i = 0; i < ne; i++) {
+            size_t len = (size_t)t->en[i] - t->st[i];
+            if (len <= t->max_token) {
+                k->out->h[at + m] = k->out->h[at + i];
+                m++;
+            } else if (k->fn) {
+                k->out->n = at + m;
+                k->fn(k->ctx, s + t->st[i], len, 1);
+            }
+        }
+    }
+    k->out->n = at + m;
+    *open_start = ns > ne ? t->st[ne] : (size_t)-1;
+}
+
 static inline __attribute__((always_inline)) ks_status
 walk_chunk(ks_tokenizer *t, const char *s, size_t n, int last, sink *k, int hashing,
            size_t *resume)
@@ -371,7 +405,10 @@ walk_chunk(ks_tokenizer *t, const char *s, size_t n, int last, sink *k, int hash
     for (size_t w = 0; w < nw; w++)
         anyh |= t->high[w];
     if (hashing && !anyh) {   /* the usual case: ASCII text */
-        walk_ascii_hash(t, s, n, k, &start);
+        if (t->flatten)
+            walk_ascii_flat(t, s, n, k, &start);
+        else
+            walk_ascii_hash(t, s, n, k, &start);
         open = start != (size_t)-1;
         nw = 0;   /* done: only the open token below is left */
     }

@@ -33,4 +33,11 @@ size_t ks_bow_count(const ks_bow *b);
 ks_status ks_bow_finish(ks_bow *b, uint32_t weighting, int normalize,
                         ks_fvec *out /* OUT */);
 
+/* The kernel (cpu.h ks_kernel_id) whose counting kernels finish() uses:
+ * the one ks_cpu_init() chose, at ks_bow_new(). Every kernel gives the
+ * vectors of the scalar one. Tests and benchmarks may pick another;
+ * KS_ERR_USAGE when it is not supported on this machine. */
+ks_status ks_bow_set_kernel(ks_bow *b, int kernel);
+int ks_bow_kernel(const ks_bow *b);
+
 #endif

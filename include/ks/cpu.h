@@ -21,7 +21,7 @@ typedef enum {
     KS_KERNEL_SCALAR = 0,   /* the specification: byte-at-a-time tokenizer */
     KS_KERNEL_SSE2,         /* x86-64 baseline, 16 bytes per step */
     KS_KERNEL_AVX2,         /* 32 bytes per step */
-    KS_KERNEL_AVX512,       /* AVX-512BW, 64 bytes per step */
+    KS_KERNEL_AVX512,       /* AVX-512F/BW/DQ, 64 bytes per step */
     KS_KERNEL_NEON,         /* AArch64 Advanced SIMD, 16 bytes per step */
     KS_KERNEL_COUNT
 } ks_kernel_id;
@@ -34,9 +34,50 @@ typedef void (*ks_tok_classify_fn)(const unsigned char *src, size_t n,
                                    unsigned char *dst, uint64_t *word,
                                    uint64_t *high);
 
+/* The counting kernels drain bow.c's ordered table: t[0..n) holds entries
+ * bucket << 32 | (count + 2^31) and EMPTY slots (all ones); the filled
+ * slots, in slot order, are the distinct buckets in ascending order. With
+ * occ (a bit per filled slot), the kernel visits the slots of its set bits
+ * below n and clears them; with occ NULL (kernels with bow_scan set: the
+ * table was filled without the bitmap) it scans every slot, n a multiple
+ * of 8. Either way every slot is EMPTY afterwards.
+ *
+ * ks_bow_binary_fn writes the binary feature of every entry whose count is
+ * not 0 to out, a ks_feature array (features.h: {uint32_t index; float
+ * value}) with room for (filled slots + 8) features: index = bucket, value
+ * +1.0f or -1.0f by the count's sign; with normalize, multiplied by
+ * (float)(1.0 / sqrt((double)m)) for the m features written. Returns m.
+ * ks_bow_compact_fn copies every filled entry as it is (count 0 included)
+ * to out (room for filled slots + 8) and returns their number. */
+typedef size_t (*ks_bow_binary_fn)(uint64_t *t, uint64_t *occ, size_t n, void *out,
+                                   int normalize);
+typedef size_t (*ks_bow_compact_fn)(uint64_t *t, uint64_t *occ, size_t n, uint64_t *out);
+
+/* The token walk of the batch tokenizer (tokenize.c) for kernels that
+ * flatten first. ks_tok_flatten_fn: for the nw classified words of a chunk
+ * (bit j of word[w] set for a word byte at 64 w + j, ks_tok_classify_fn),
+ * appends the position of every token start (a word byte after a non-word
+ * one, or at 0) to st[*ns..] and of every token end (a non-word byte after
+ * a word one) to en[*ne..], ascending, advancing *ns and *ne; st and en
+ * have room for 16 more positions than that. ks_tok_hash_fn: for the m
+ * tokens low[st[i] .. en[i]) (lengths >= 1; low readable 16 bytes past
+ * every start and 8 past every end), sets out[i] = ks_hash_tok(token,
+ * seed) (hash.h) for every token of at most maxt bytes, and returns the
+ * number of the others (out[i] of those is unspecified). */
+typedef void (*ks_tok_flatten_fn)(const uint64_t *word, size_t nw, uint32_t *st,
+                                  uint32_t *en, size_t *ns, size_t *ne);
+typedef size_t (*ks_tok_hash_fn)(const unsigned char *low, const uint32_t *st,
+                                 const uint32_t *en, size_t m, uint32_t seed, size_t maxt,
+                                 uint32_t *out);
+
 typedef struct {
     const char *name;               /* "scalar", "sse2", ... (static) */
     ks_tok_classify_fn classify;    /* NULL when not built for this arch */
+    ks_bow_binary_fn bow_binary;    /* counting table -> binary features */
+    ks_bow_compact_fn bow_compact;  /* counting table -> entries (log weights) */
+    int bow_scan;                   /* 1: the counting kernels scan (occ NULL) */
+    ks_tok_flatten_fn tok_flatten;  /* NULL: tokenize.c walks the bits itself */
+    ks_tok_hash_fn tok_hash;        /* with tok_flatten */
 } ks_kernel;
 
 /* Detects the CPU and picks the kernel (idempotent, thread-safe). */
@@ -72,5 +113,28 @@ void ks_tok_classify_avx512(const unsigned char *src, size_t n,
                             unsigned char *dst, uint64_t *word, uint64_t *high);
 void ks_tok_classify_neon(const unsigned char *src, size_t n,
                           unsigned char *dst, uint64_t *word, uint64_t *high);
+
+/* The token-walk kernels: scalar is the specification (no kernel uses
+ * it); AVX-512 (F, DQ), its flatten kernel replaced by the VBMI2 one at
+ * start-up when the CPU has AVX512_VBMI2. */
+void ks_tok_flatten_scalar(const uint64_t *word, size_t nw, uint32_t *st, uint32_t *en,
+                           size_t *ns, size_t *ne);
+void ks_tok_flatten_avx512(const uint64_t *word, size_t nw, uint32_t *st, uint32_t *en,
+                           size_t *ns, size_t *ne);
+void ks_tok_flatten_avx512vbmi2(const uint64_t *word, size_t nw, uint32_t *st, uint32_t *en,
+                                size_t *ns, size_t *ne);
+size_t ks_tok_hash_scalar(const unsigned char *low, const uint32_t *st, const uint32_t *en,
+                          size_t m, uint32_t seed, size_t maxt, uint32_t *out);
+size_t ks_tok_hash_avx512(const unsigned char *low, const uint32_t *st, const uint32_t *en,
+                          size_t m, uint32_t seed, size_t maxt, uint32_t *out);
+
+/* The counting kernels (bow.c): scalar is the specification (both modes)
+ * and the one SSE2, AVX2 and NEON use (SSE2 and AVX2 scans were slower
+ * than its bitmap walk, bench/README.md; NEON was not measured). AVX-512
+ * scans. */
+size_t ks_bow_binary_scalar(uint64_t *t, uint64_t *occ, size_t n, void *out, int normalize);
+size_t ks_bow_binary_avx512(uint64_t *t, uint64_t *occ, size_t n, void *out, int normalize);
+size_t ks_bow_compact_scalar(uint64_t *t, uint64_t *occ, size_t n, uint64_t *out);
+size_t ks_bow_compact_avx512(uint64_t *t, uint64_t *occ, size_t n, uint64_t *out);
 
 #endif
