@@ -34,15 +34,16 @@ build_and_ctest() {   # builddir cmake-args...
     local dir=$1; shift
     cmake -S . -B "$dir" -DKS_BUILD_TESTS=ON -DKS_SHARED_DATA="$shared" "$@" >/dev/null &&
     cmake --build "$dir" -j"$(nproc)" >/dev/null &&
-    ctest --test-dir "$dir" --output-on-failure -j2 --timeout 900
+    ctest --test-dir "$dir" --output-on-failure -j2 --timeout "${KS_TEST_TIMEOUT:-900}"
 }
 
 stage "unit and end-to-end tests" build_and_ctest build
 if [ $sanitize = 1 ]; then
     # KS_SVM_QUICK: the SVM pipeline test skips its SpamAssassin half under the
     # sanitizers (8 minutes there; the Knitfab half still runs)
+    # (a test may run 3-5x slower there: 30 minutes per test at most)
     export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 KS_SVM_QUICK=1
-    stage "tests under ASan+UBSan" build_and_ctest build-asan -DCMAKE_BUILD_TYPE=Debug -DKS_SANITIZE=ON
+    KS_TEST_TIMEOUT=1800 stage "tests under ASan+UBSan" build_and_ctest build-asan -DCMAKE_BUILD_TYPE=Debug -DKS_SANITIZE=ON
     unset ASAN_OPTIONS UBSAN_OPTIONS KS_SVM_QUICK
 fi
 # Bounded fuzzing: every libFuzzer target for KS_FUZZ_SECONDS (default 60 s
