@@ -159,17 +159,14 @@ static ks_status learn_and_rehearse(ks_model *m, const ks_fvec *x, const ks_fvec
         ks_model_learn(m, view, label, 1.0);
     if (passes < 2)
         return KS_OK;
-    if ((st = ks_model_replay_offer(m, x, view, label)) != KS_OK)
+    if ((st = ks_model_replay_offer(m, x, label)) != KS_OK)   /* the view is not kept */
         return st;
     if (!(k = ks_model_replay_count(m)))
         return KS_OK;
     for (uint32_t i = 1; i < passes; i++) {
-        if ((st = ks_model_replay_get(m, (size_t)(next_draw(draw) % k), r, view ? rv : NULL,
-                                      &rl)) != KS_OK)
+        if ((st = ks_model_replay_get(m, (size_t)(next_draw(draw) % k), r, &rl)) != KS_OK)
             return st;
         ks_model_learn(m, r, rl, 1.0);
-        if (view)
-            ks_model_learn(m, rv, rl, 1.0);
     }
     return KS_OK;
 }

@@ -158,3 +158,30 @@ ks_status ks_example_decode(const unsigned char *p, size_t len, uint32_t dim, ks
     *pair = 1;
     return ks_fvec_decode(p + used, len - used, dim, view);
 }
+
+size_t ks_fvec_first_size(const unsigned char *p, size_t len)
+{
+    size_t pos = 0;
+    uint64_t n, v;
+    int mode;
+    if (get_varint(p, len, &pos, &n) || pos >= len)
+        return 0;
+    mode = p[pos++];
+    if (mode > ENC_VALUES)
+        return 0;
+    if (mode == ENC_UNIFORM) {
+        if (len - pos < 4)
+            return 0;
+        pos += 4;
+    }
+    for (uint64_t k = 0; k < n; k++) {
+        if (get_varint(p, len, &pos, &v))
+            return 0;
+        if (mode == ENC_VALUES) {
+            if (len - pos < 4)
+                return 0;
+            pos += 4;
+        }
+    }
+    return pos;
+}

@@ -54,10 +54,6 @@ struct ks_model {
 
 /* Frees the reservoir (model.c's ks_model_free calls it). */
 void ks_model_replay_free(ks_model *m);
-/* KS_OK when p[0..len) is a valid example of m: one vector, or with a
- * training view (fc.view) two; KS_ERR_FORMAT if not, KS_ERR_NOMEM. */
-ks_status ks_example_check(const unsigned char *p, size_t len, const ks_model *m,
-                           ks_fvec *scratch);
 /* Copies an encoded example into slot i <= nreplay. The loader uses it
  * after checking the bytes with ks_fvec_decode. */
 ks_status ks_model_replay_put(ks_model *m, uint32_t i, const void *data,

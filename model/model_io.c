@@ -573,7 +573,7 @@ static ks_status read_replay(const char *path, reader *r, ks_model *m, int keep)
         }
         if (keep) {   /* scoring only: framed, not decoded (27 % of a
                          validation's instructions on the Knitfab model) */
-            st = ks_example_check(r->p + r->pos, len, m, &v);
+            st = ks_fvec_decode(r->p + r->pos, len, m->dim, &v);
             if (st == KS_ERR_FORMAT)
                 st = ks_fail(KS_ERR_MODEL, "%s: replay example %u is invalid", path, i);
             if (st == KS_OK)

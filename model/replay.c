@@ -138,7 +138,7 @@ static ks_status skipped(void)
     return ks_fail(KS_ERR_USAGE, "the model was loaded for scoring only (no replay reservoir)");
 }
 
-ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, const ks_fvec *view, int label)
+ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, int label)
 {
     ks_buf b = {0};
     ks_status st;
@@ -147,7 +147,7 @@ ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, const ks_fvec *vi
         return skipped();
     if (i < 0)
         return KS_OK;
-    if ((st = ks_fvec_encode(x, &b)) == KS_OK && (!view || (st = ks_fvec_encode(view, &b)) == KS_OK))
+    if ((st = ks_fvec_encode(x, &b)) == KS_OK)
         st = ks_model_replay_put(m, (uint32_t)i, b.data, b.len, label);
     ks_buf_free(&b);
     return st;
@@ -156,37 +156,28 @@ ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, const ks_fvec *vi
 ks_status ks_model_replay_offer_encoded(ks_model *m, const void *data, size_t len, int label)
 {
     int64_t i;
+    /* with a training view, the view (the second vector) is not kept */
+    size_t one = m->fc.view ? ks_fvec_first_size(data, len) : len;
     if (m->replay_skipped)
         return skipped();
+    if (m->fc.view && !one)
+        return ks_fail(KS_ERR_USAGE, "replay offer: the bytes are not an encoded vector");
     i = offer_slot(m);
     if (i < 0)
         return KS_OK;
-    return ks_model_replay_put(m, (uint32_t)i, data, len, label);
+    return ks_model_replay_put(m, (uint32_t)i, data, one, label);
 }
 
 size_t ks_model_replay_count(const ks_model *m) { return m->nreplay; }
 
-ks_status ks_model_replay_get(const ks_model *m, size_t i, ks_fvec *out, ks_fvec *view,
-                              int *label)
+ks_status ks_model_replay_get(const ks_model *m, size_t i, ks_fvec *out, int *label)
 {
-    int pair;
     *label = m->replay[i].label;
-    ks_status st = ks_example_decode(m->replay_arena + m->replay[i].off, m->replay[i].len,
-                                     m->dim, out, view, &pair);
+    ks_status st = ks_fvec_decode(m->replay_arena + m->replay[i].off, m->replay[i].len,
+                                  m->dim, out);
     if (st == KS_ERR_FORMAT)   /* checked on load: cannot happen */
         return ks_fail(KS_ERR_MODEL, "replay example %zu does not decode", i);
-    if (view && !pair)
-        view->n = 0;
     return st;
-}
-
-/* See model_internal.h. */
-ks_status ks_example_check(const unsigned char *p, size_t len, const ks_model *m,
-                           ks_fvec *scratch)
-{
-    int pair;
-    ks_status st = ks_example_decode(p, len, m->dim, scratch, scratch, &pair);
-    return st == KS_OK && pair != (m->fc.view != 0) ? KS_ERR_FORMAT : st;
 }
 
 void ks_model_replay_encoded(const ks_model *m, size_t i, const unsigned char **data,

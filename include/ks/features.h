@@ -93,6 +93,9 @@ ks_status ks_fvec_decode(const unsigned char *p, size_t len, uint32_t dim,
  * back: the message's, then the view's). Errors as ks_fvec_decode(). */
 ks_status ks_fvec_decode_first(const unsigned char *p, size_t len, uint32_t dim,
                                ks_fvec *out, size_t *used /* OUT */);
+/* The size in bytes of the vector at the start of p[0..len) (framing
+ * only, nothing decoded), or 0 when p does not start with one. */
+size_t ks_fvec_first_size(const unsigned char *p, size_t len);
 /* A training example's bytes: one vector, or two back to back (the
  * message's, then its training view's). Decodes the first into x and the
  * second, when there is one, into view; *pair tells which. view may be

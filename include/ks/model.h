@@ -151,17 +151,17 @@ ks_status ks_model_check_compatible(const ks_model *m,
  * update behaves like training on old and new data together instead of
  * drifting toward the new set (catastrophic forgetting). Offer each
  * training example once per session. */
-ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, const ks_fvec *view,
-                                int label);
+ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, int label);
 size_t ks_model_replay_count(const ks_model *m);
 /* Decodes the i-th kept example (i < count) into *out (caller-owned,
- * reused) and, with a training view (view not NULL), its view's vector
- * into *view (n = 0 when it has none). */
-ks_status ks_model_replay_get(const ks_model *m, size_t i, ks_fvec *out /* OUT */,
-                              ks_fvec *view /* OUT, or NULL */, int *label /* OUT */);
+ * reused). */
+ks_status ks_model_replay_get(const ks_model *m, size_t i,
+                              ks_fvec *out /* OUT */, int *label /* OUT */);
 /* The same for a vector already in ks_fvec_encode form (what the
- * training loop keeps): offer a copy of data[0 .. len), or read kept
- * example i's bytes (owned by the model, valid until the next offer). */
+ * training loop keeps): offer a copy of data[0 .. len) (with a
+ * training view, of its first vector only: the example's view after it is
+ * not kept, the reservoir holds messages' vectors), or read kept example i's bytes (owned by
+ * the model, valid until the next offer). */
 ks_status ks_model_replay_offer_encoded(ks_model *m, const void *data,
                                         size_t len, int label);
 void ks_model_replay_encoded(const ks_model *m, size_t i,
