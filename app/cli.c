@@ -129,7 +129,7 @@ static void usage(const ks_app_opts *o, FILE *f)
             "                        only with --target-fpr or --calibration)\n"
             "  --threshold P         store the fixed threshold P instead (0..1)\n"
             "  --calibration M       out-of-sample scores for the probability fit\n"
-            "                        and the threshold: crossfit (train default; 5\n"
+            "                        and the threshold: crossfit (train default; 4\n"
             "                        fold models), progressive (first-pass scores),\n"
             "                        off (sigmoid of the margin, threshold 0.5), or\n"
             "                        keep (update default unless --target-fpr: the\n"

@@ -3,13 +3,13 @@
  *
  * Two ways to score a training example with a model that has not learned
  * it (docs/design.md, "Threshold and calibration"):
- *   cross-fit:   five fold models, each learning the examples of the other
- *                four folds (fold = a hash of the example's encoded vector,
+ *   cross-fit:   four fold models, each learning the examples of the other
+ *                three folds (fold = a hash of the example's encoded vector,
  *                so it is the same in every pass and duplicates share a
  *                fold) in every pass, beside the real model; in the last
  *                pass each example is scored by its own fold's model before
- *                the rest learn it. Costs four more learning steps an
- *                example and 5 x 8 bytes a bucket; used up to 2^22 buckets.
+ *                the rest learn it. Costs three more learning steps an
+ *                example and 4 x 8 bytes a bucket; used up to 2^22 buckets.
  *   progressive: the first pass, each example scored by the real model just
  *                before it learns it. Free, but from an early model.
  * Replayed examples (spam-update) are learned by every fold model and never
@@ -26,8 +26,8 @@ typedef struct ks_oos ks_oos;
 /* For model m (already loaded or new), scores `mode` (KS_SCORES_*; OFF:
  * *out = NULL, nothing to do). Cross-fit over 2^22 buckets falls back to
  * progressive, with a warning. Cross-fit with threads > 1: a helper
- * thread learns three of the five fold models (the caller's thread the
- * other two), each fold model stepped by one thread in the order of
+ * thread learns three of the four fold models (the caller's thread the
+ * other one), each fold model stepped by one thread in the order of
  * ks_oos_step calls, so the fold models and scores are bit for bit those
  * of threads 1. One caller thread. */
 ks_status ks_oos_new(ks_oos **out /* OUT */, const ks_model *m, uint32_t mode,
