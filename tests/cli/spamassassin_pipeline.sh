@@ -21,7 +21,10 @@ auc=$(json "$mj" 'm["roc_auc"]'); fp=$(json "$mj" 'm["confusion_matrix"][0][1]')
 echo "spamassassin: accuracy $(json "$mj" 'm["accuracy"]'), roc_auc $auc, false positives $fp of $(json "$mj" 'm["classification_report"]["0"]["support"]') ham (initial model: auc $(json "$out1/metrics.json" 'm["roc_auc"]'))"
 check "validate split read: 854 ham, 387 spam" test "$(json "$mj" 'm["dataset"]["ham"] * 10000 + m["dataset"]["spam"]')" = 8540387
 check "ROC AUC after incremental >= 0.999 ($auc)" ge "$auc" 0.999
-check "at most 5 of 854 ham flagged at the reported threshold ($fp)" test "$fp" -le 5
+# 0.7 % of the ham at most (6 since e3123aa: four cross-fit folds instead of
+# five, chosen by bench/calibration_cv.py on training data, store a slightly
+# lower threshold; the ranking is unchanged)
+check "at most 6 of 854 ham flagged at the reported threshold ($fp)" test "$fp" -le 6
 check "threshold reported" json "$mj" '"threshold" in m and ""'
 check "ids are paths relative to the dataset" grep -q '^ham/easy-ham-1/' "$out2/predictions.csv"
 check "no message skipped" test "$(json "$mj" 'm["dataset"]["skipped"]')" = 0
