@@ -40,8 +40,10 @@ struct ks_oos {
     ks_scored kinds[255];       /* distinct (label, weight) pairs seen */
     int nkinds;
     ks_scored *v;               /* the scores expanded, after ks_oos_finish */
-    /* helper thread (cross-fit with threads > 1); fields below mu are
-     * shared, under mu */
+    /* helper thread (cross-fit with threads > 1): hx is the helper's
+     * own; herr and the fields from mu on are shared, under mu (a job's
+     * contents belong to the caller until put counts it, then to the
+     * helper until done does) */
     int threaded;               /* the helper runs */
     int sync;                   /* mu, more, room are initialised */
     pthread_t thread;

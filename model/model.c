@@ -101,9 +101,8 @@ ks_status ks_model_alloc(ks_model **out, const ks_feature_config *fc,
     m->threshold = 0.5;
     m->cal.a = -1.0;   /* p = sigmoid(margin) until training calibrates */
     m->cal.b = 0.0;
-    m->z = ks_calloc(m->dim, sizeof *m->z);
-    m->n = m->z ? ks_calloc(m->dim, sizeof *m->n) : NULL;
-    if (!m->n) {
+    m->zn = ks_calloc(2 * (size_t)m->dim, sizeof *m->zn);
+    if (!m->zn) {
         ks_model_free(m);
         return ks_fail(KS_ERR_NOMEM, "out of memory for a model of 2^%u "
                        "coordinates", (unsigned)fc->hash_bits);
@@ -131,8 +130,7 @@ ks_status ks_model_clone_state(ks_model **out, const ks_model *m)
     ks_status st = ks_model_alloc(out, &m->fc, &m->tc);
     if (st != KS_OK)
         return st;
-    memcpy((*out)->z, m->z, m->dim * sizeof *m->z);
-    memcpy((*out)->n, m->n, m->dim * sizeof *m->n);
+    memcpy((*out)->zn, m->zn, 2 * (size_t)m->dim * sizeof *m->zn);
     (*out)->bias_z = m->bias_z;
     (*out)->bias_n = m->bias_n;
     return KS_OK;
@@ -142,8 +140,7 @@ void ks_model_free(ks_model *m)
 {
     if (!m)
         return;
-    ks_free(m->z);
-    ks_free(m->n);
+    ks_free(m->zn);
     ks_free(m->hist);
     ks_free(m->learn_tmp);
     ks_model_replay_free(m);
@@ -169,7 +166,7 @@ static double bias_weight(const ks_model *m)
 
 static double coord_weight(const ks_model *m, uint32_t i)
 {
-    return ftrl_weight(&m->tc, m->z[i], m->n[i], m->tc.l1, m->tc.l2);
+    return ftrl_weight(&m->tc, KS_Z(m, i), KS_N(m, i), m->tc.l1, m->tc.l2);
 }
 
 double ks_model_margin(const ks_model *m, const ks_fvec *x)
@@ -230,11 +227,11 @@ static double learn_any(ks_model *m, const ks_fvec *x, int label, double weight)
         double xi = x->f[k].value, z, n;
         if (i >= m->dim || xi == 0.0 || !isfinite(xi))
             continue;
-        z = m->z[i];
-        n = m->n[i];
+        z = KS_Z(m, i);
+        n = KS_N(m, i);
         ftrl_update(m->tc.alpha, d * xi, coord_weight(m, i), &z, &n);
-        m->z[i] = (float)z;
-        m->n[i] = (float)n;
+        KS_Z(m, i) = (float)z;
+        KS_N(m, i) = (float)n;
     }
     return loss;
 }
@@ -275,8 +272,8 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
         prev = i;
         if (i >= m->dim)
             continue;
-        z = m->z[i];
-        n = m->n[i];
+        z = KS_Z(m, i);
+        n = KS_N(m, i);
         r[k] = sqrt(n);
         w[k] = fabs(z) <= tc->l1 ? 0.0
              : -(z - copysign(tc->l1, z)) / ((tc->beta + r[k]) / tc->alpha + tc->l2);
@@ -298,13 +295,13 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
         if (i >= m->dim || xi == 0.0 || !isfinite(xi))
             continue;
         g = d * xi;
-        z = m->z[i];
-        n = m->n[i];
+        z = KS_Z(m, i);
+        n = KS_N(m, i);
         sigma = (sqrt(n + g * g) - r[k]) / tc->alpha;   /* ftrl_update */
         z += g - sigma * w[k];
         n += g * g;
-        m->z[i] = (float)z;
-        m->n[i] = (float)n;
+        KS_Z(m, i) = (float)z;
+        KS_N(m, i) = (float)n;
     }
     return loss;
 }
@@ -373,7 +370,7 @@ uint64_t ks_model_nonzero(const ks_model *m)
     uint64_t c = 0;
     double l1 = m->tc.l1;
     for (uint32_t i = 0; i < m->dim; i++)
-        c += fabs((double)m->z[i]) > l1;
+        c += fabs((double)KS_Z(m, i)) > l1;
     return c;
 }
 

@@ -23,8 +23,12 @@ struct ks_model {
     ks_feature_config fc;      /* feature settings (fixed for life) */
     ks_train_config tc;        /* FTRL settings (fixed for life) */
     uint32_t dim;              /* 2^fc.hash_bits coordinates */
-    float *z;                  /* FTRL z_i per coordinate, dim entries */
-    float *n;                  /* FTRL n_i (sum of squared gradients) */
+    float *zn;                 /* FTRL state per coordinate, interleaved:
+                                  zn[2i] = z_i, zn[2i+1] = n_i (the sum
+                                  of squared gradients), so a learning
+                                  step's random access to a coordinate
+                                  touches one cache line, not two;
+                                  2 x dim entries (KS_Z, KS_N) */
     double bias_z;             /* z of the unregularised bias coordinate */
     double bias_n;             /* n of the bias coordinate */
     double threshold;          /* decision threshold on p(spam) */
@@ -51,6 +55,10 @@ struct ks_model {
                                   sqrt(n), learn_cap of each */
     uint32_t learn_cap;
 };
+
+/* Coordinate i's z and n (lvalues). */
+#define KS_Z(m, i) ((m)->zn[2 * (size_t)(i)])
+#define KS_N(m, i) ((m)->zn[2 * (size_t)(i) + 1])
 
 /* Frees the reservoir (model.c's ks_model_free calls it). */
 void ks_model_replay_free(ks_model *m);

@@ -73,7 +73,7 @@ static uint64_t stored_coords(const ks_model *m)
 {
     uint64_t c = 0;
     for (uint32_t i = 0; i < m->dim; i++)
-        c += m->z[i] != 0.0f || m->n[i] != 0.0f;
+        c += KS_Z(m, i) != 0.0f || KS_N(m, i) != 0.0f;
     return c;
 }
 
@@ -166,11 +166,11 @@ static ks_status stream_bin(const ks_model *m, ks_atomic *a, uint32_t *crc)
     put_f64(&b, m->bias_n);
     put_u64(&b, nnz);
     for (uint32_t i = 0; i < m->dim; i++) {
-        if (m->z[i] == 0.0f && m->n[i] == 0.0f)
+        if (KS_Z(m, i) == 0.0f && KS_N(m, i) == 0.0f)
             continue;
         put_u32(&b, i);
-        put_f32(&b, m->z[i]);
-        put_f32(&b, m->n[i]);
+        put_f32(&b, KS_Z(m, i));
+        put_f32(&b, KS_N(m, i));
         if (b.len >= PART)
             flush_part(&b, a, &c);
     }
@@ -537,8 +537,8 @@ static ks_status read_state(const char *path, reader *r, ks_model *m,
         if (!good_state(z, n))
             return ks_fail(KS_ERR_MODEL, "%s: coordinate %u state is not "
                            "finite", path, i);
-        m->z[i] = z;
-        m->n[i] = n;
+        KS_Z(m, i) = z;
+        KS_N(m, i) = n;
         prev = i;
     }
     return KS_OK;

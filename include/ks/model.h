@@ -63,7 +63,7 @@ typedef struct ks_model ks_model;
 /* A zero model (all weights 0, threshold 0.5, no history, checksum and
  * parent 0). KS_ERR_USAGE naming the setting when fc or tc is out of range
  * (alpha > 0; beta, l1, l2 >= 0 and finite; passes 1..1000; balance 0..2);
- * KS_ERR_NOMEM. Memory: 8 bytes per bucket (2^hash_bits). */
+ * KS_ERR_NOMEM. Memory: 8 bytes per bucket (2^hash_bits): z and n, float32. */
 ks_status ks_model_new(ks_model **out /* OUT */, const ks_feature_config *fc,
                        const ks_train_config *tc);
 void ks_model_free(ks_model *m);   /* NULL is a no-op */

@@ -41,15 +41,15 @@ Test(model, first_ftrl_step_by_hand)
     cr_assert_eq(ks_model_predict(m, &x), 0.5);
     double loss = ks_model_learn(m, &x, 1, 1.0);   /* macros evaluate twice */
     cr_assert_float_eq(loss, log(2.0), 1e-15);
-    cr_assert_eq(m->z[3], -0.5f);
-    cr_assert_eq(m->n[3], 0.25f);
-    cr_assert_eq(m->z[7], -1.0f);
-    cr_assert_eq(m->n[7], 1.0f);
+    cr_assert_eq(KS_Z(m, 3), -0.5f);
+    cr_assert_eq(KS_N(m, 3), 0.25f);
+    cr_assert_eq(KS_Z(m, 7), -1.0f);
+    cr_assert_eq(KS_N(m, 7), 1.0f);
     cr_assert_eq(m->bias_z, -0.5);
     cr_assert_eq(m->bias_n, 0.25);
     for (uint32_t i = 0; i < m->dim; i++)
         if (i != 3 && i != 7)
-            cr_assert(m->z[i] == 0 && m->n[i] == 0, "coordinate %u touched", i);
+            cr_assert(KS_Z(m, i) == 0 && KS_N(m, i) == 0, "coordinate %u touched", i);
     /* w3 = 0.5 / ((1 + 0.5) / 0.1) = 1/30, w7 = 1 / ((1 + 1) / 0.1) = 1/20,
      * w_bias = 1/30; margin = 1/30 + 2/20 + 1/30 = 1/6 */
     cr_assert_float_eq(ks_model_margin(m, &x), 1.0 / 6, 1e-15);
@@ -66,8 +66,8 @@ Test(model, second_step_with_l1_l2_and_weight)
     ks_fvec x1 = {f1, 2, 2}, x2 = {f2, 2, 2};
     double w3, wb, p, s3, sb, loss;
     ks_model_learn(m, &x1, 1, 2.0);
-    cr_assert_eq(m->z[3], -1.0f);
-    cr_assert_eq(m->n[7], 4.0f);
+    cr_assert_eq(KS_Z(m, 3), -1.0f);
+    cr_assert_eq(KS_N(m, 7), 4.0f);
     cr_assert_eq(m->bias_z, -1.0);
     /* weights: w3 = (1 - 0.2) / ((1 + 1) / 0.5 + 0.1) = 0.8 / 4.1,
      * w_b = 1 / ((1 + 1) / 0.5) = 0.25 (no l1/l2 on the bias), w5 = 0 */
@@ -80,11 +80,11 @@ Test(model, second_step_with_l1_l2_and_weight)
     cr_assert_float_eq(loss, -log(1.0 - p), 1e-12);
     s3 = (sqrt(1.0 + p * p) - 1.0) / 0.5;
     sb = s3;
-    cr_assert_float_eq(m->z[3], -1.0 + p - s3 * w3, 1e-6);
-    cr_assert_float_eq(m->n[3], 1.0 + p * p, 1e-6);
-    cr_assert_float_eq(m->z[5], p, 1e-7);          /* w5 was 0 */
-    cr_assert_float_eq(m->n[5], p * p, 1e-7);
-    cr_assert_eq(m->z[7], -2.0f);                  /* untouched */
+    cr_assert_float_eq(KS_Z(m, 3), -1.0 + p - s3 * w3, 1e-6);
+    cr_assert_float_eq(KS_N(m, 3), 1.0 + p * p, 1e-6);
+    cr_assert_float_eq(KS_Z(m, 5), p, 1e-7);          /* w5 was 0 */
+    cr_assert_float_eq(KS_N(m, 5), p * p, 1e-7);
+    cr_assert_eq(KS_Z(m, 7), -2.0f);                  /* untouched */
     cr_assert_float_eq(m->bias_z, -1.0 + p - sb * wb, 1e-12);
     cr_assert_float_eq(m->bias_n, 1.0 + p * p, 1e-12);
     /* z5 = p ~ 0.61 > l1, so coordinate 5 is now non-zero: 3 non-zero */
@@ -98,7 +98,7 @@ Test(model, l1_keeps_small_z_at_zero_weight)
     ks_feature f[] = {{9, 1.0f}};
     ks_fvec x = {f, 1, 1};
     ks_model_learn(m, &x, 1, 1.0);   /* z9 = -0.5, |z| <= l1 */
-    cr_assert_eq(m->z[9], -0.5f);
+    cr_assert_eq(KS_Z(m, 9), -0.5f);
     cr_assert_eq(ks_model_nonzero(m), 0);
     /* margin is the bias alone: 0.5 / ((1 + 0.5) / 0.1) = 1/30 */
     cr_assert_float_eq(ks_model_margin(m, &x), 1.0 / 30, 1e-15);
@@ -155,8 +155,8 @@ Test(model, probability_stays_inside_zero_one)
     ks_model *m = make(0.1, 1.0, 0.0, 0.0);
     ks_feature f[] = {{1, 1e30f}};
     ks_fvec x = {f, 1, 1};
-    m->z[1] = -1e6f;   /* an absurd weight */
-    m->n[1] = 1.0f;
+    KS_Z(m, 1) = -1e6f;   /* an absurd weight */
+    KS_N(m, 1) = 1.0f;
     cr_assert_lt(ks_model_predict(m, &x), 1.0);
     cr_assert_gt(ks_model_predict(m, &x), 0.99);
     f[0].value = -1e30f;
