@@ -47,7 +47,7 @@ ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_f
 
 /* After the last ks_oos_step: waits for the helper's steps, ends it, and
  * frees the fold models (the scores stay for ks_oos_finish), so what
- * follows training does not hold 5 x 8 bytes a bucket. No ks_oos_step
+ * follows training does not hold 4 x 8 bytes a bucket. No ks_oos_step
  * after it; ks_oos_finish calls it if the caller has not. KS_ERR_NOMEM
  * when the helper ran out of memory. NULL is a no-op. */
 ks_status ks_oos_end_learning(ks_oos *o);
