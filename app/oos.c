@@ -58,6 +58,15 @@ struct ks_oos {
                                    signal is sent only when one does) */
 };
 
+/* Fold model f learns an example: its vector, then its view (or NULL). */
+static void learn_example(ks_model *f, const ks_fvec *x, const ks_fvec *view, int label,
+                          double weight)
+{
+    ks_model_learn(f, x, label, weight);
+    if (view)
+        ks_model_learn(f, view, label, weight);
+}
+
 /* The helper: takes jobs in order and makes its folds' steps (the same
  * steps, in the same order, as the single-threaded ks_oos_step). */
 static void *helper(void *arg)
@@ -83,11 +92,8 @@ static void *helper(void *arg)
             if (j->score != SIZE_MAX)
                 o->score[j->score] = ks_model_margin(o->fold[j->fold], &o->hx);
             for (int k = HELPER_FIRST; k < FOLDS; k++)
-                if (k != j->fold) {
-                    ks_model_learn(o->fold[k], &o->hx, j->label, j->weight);
-                    if (pair)
-                        ks_model_learn(o->fold[k], &o->hv, j->label, j->weight);
-                }
+                if (k != j->fold)
+                    learn_example(o->fold[k], &o->hx, pair ? &o->hv : NULL, j->label, j->weight);
         }
         pthread_mutex_lock(&o->mu);
         if (st != KS_OK && o->herr == KS_OK)
@@ -298,11 +304,8 @@ static ks_status step_threaded(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
         pthread_cond_signal(&o->more);
     pthread_mutex_unlock(&o->mu);
     for (int k = 0; k < HELPER_FIRST; k++)
-        if (k != fold) {
-            ks_model_learn(o->fold[k], x, label, weight);
-            if (view)
-                ks_model_learn(o->fold[k], view, label, weight);
-        }
+        if (k != fold)
+            learn_example(o->fold[k], x, view, label, weight);
     return KS_OK;
 }
 
@@ -325,11 +328,8 @@ ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_f
             return st;
     }
     for (int k = 0; k < FOLDS; k++)
-        if (k != fold) {
-            ks_model_learn(o->fold[k], x, label, weight);
-            if (view)
-                ks_model_learn(o->fold[k], view, label, weight);
-        }
+        if (k != fold)
+            learn_example(o->fold[k], x, view, label, weight);
     return KS_OK;
 }
 

@@ -43,6 +43,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -220,26 +221,27 @@ static void json_time(ks_json *j, int64_t t)
     ks_json_string(j, iso);
 }
 
+static void json_family_names(ks_json *j, const char *key, uint32_t bits)
+{
+    ks_json_key(j, key);
+    ks_json_begin_array(j);
+    for (unsigned k = 0; k < KS_FEAT_COUNT; k++)
+        if (bits & (1u << k))
+            ks_json_string(j, ks_feature_family_names[k]);
+    ks_json_end(j);
+}
+
 static void json_features(ks_json *j, const ks_feature_config *fc)
 {
     ks_json_begin_object(j);
     for (int k = 0; k < KS_FC_NFIELDS; k++) {
-        ks_json_key(j, ks_model_fc_fields[k].name);   /* families without the view */
-        ks_json_uint(j, ks_model_fc_get(fc, k) & (k == 2 ? 0xffffu : 0xffffffffu));
+        int fam = ks_model_fc_fields[k].off == offsetof(ks_feature_config, families);
+        ks_json_key(j, ks_model_fc_fields[k].name);   /* families: without the view */
+        ks_json_uint(j, fam ? fc->families : ks_model_fc_get(fc, k));
     }
     ks_json_key(j, "view"); ks_json_uint(j, fc->view);
-    ks_json_key(j, "family_names");
-    ks_json_begin_array(j);
-    for (unsigned k = 0; k < KS_FEAT_COUNT; k++)
-        if (fc->families & (1u << k))
-            ks_json_string(j, ks_feature_family_names[k]);
-    ks_json_end(j);
-    ks_json_key(j, "view_names");
-    ks_json_begin_array(j);
-    for (unsigned k = 0; k < KS_FEAT_COUNT; k++)
-        if (fc->view & (1u << k))
-            ks_json_string(j, ks_feature_family_names[k]);
-    ks_json_end(j);
+    json_family_names(j, "family_names", fc->families);
+    json_family_names(j, "view_names", fc->view);
     ks_json_end(j);
 }
 
