@@ -47,7 +47,7 @@ if [ $sanitize = 1 ]; then
     unset ASAN_OPTIONS UBSAN_OPTIONS KS_SVM_QUICK
 fi
 # Bounded fuzzing: every libFuzzer target for KS_FUZZ_SECONDS (default 60 s
-# each, 10 targets); the long runs are in docs/robustness.md.
+# each, 11 targets); the long runs are in docs/robustness.md.
 if [ $fuzz = 1 ] && [ -x tests/fuzz/run.sh ]; then
     stage "fuzzing, ${KS_FUZZ_SECONDS:-60} s per target" tests/fuzz/run.sh "${KS_FUZZ_SECONDS:-60}"
 fi

@@ -7,7 +7,7 @@
 # slice of a CSV).
 #
 # Usage: tests/fuzz/run.sh SECONDS [TARGET...]     (default: all targets)
-#   e.g. tests/fuzz/run.sh 60           CI's bounded run (10 targets, ~11 min)
+#   e.g. tests/fuzz/run.sh 60           CI's bounded run (11 targets, ~12 min)
 #        tests/fuzz/run.sh 3600 mail    a long run of one target
 # Environment: KS_FUZZ_BUILD (default build-fuzz), KS_FUZZ_WORK (default
 # $KS_FUZZ_BUILD/work: corpora, crash files, logs), KS_SHARED_DATA (the
@@ -23,7 +23,7 @@ build=${KS_FUZZ_BUILD:-$top/build-fuzz}
 work=${KS_FUZZ_WORK:-$build/work}
 shared=${KS_SHARED_DATA:-$(cd "$top/.." && pwd)/shared/data}
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(csv mail html charset mbox trec gzip model libsvm svm_model)
+[ ${#targets[@]} -eq 0 ] && targets=(csv mail html charset mbox trec gzip model libsvm svm_model extract)
 cc=${CC:-$(command -v clang-14 || command -v clang)}
 [ -n "$cc" ] || { echo "run.sh: clang not found (apt-get install clang-14 libclang-rt-14-dev)" >&2; exit 2; }
 
@@ -46,7 +46,7 @@ seeds() {   # target folder: fills the seed corpus of one target
         [ -n "$csv" ] && { head -c 3000 "$csv" >"$d/head.csv"; tail -c 3000 "$csv" >"$d/tail.csv"; }
         printf '"Unnamed: 0",label,text,label_num\r\n1,ham,"multi\r\nline ""quoted""",0\r\n2,spam,x,1\n3,,,\n' >"$d/quoted.csv"
         printf '\xef\xbb\xbfid,label,text\n1,spam,caf\xe9\n2,ham,"open' >"$d/bom-latin1-open.csv" ;;
-    mail|html|charset|mbox)
+    mail|html|charset|mbox|extract)
         cp "$s"/mail/*.eml "$d/"
         [ "$t" = html ] && cp "$s"/html/*.html "$d/"
         if [ "$t" = mbox ]; then
