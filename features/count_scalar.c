@@ -22,28 +22,48 @@ static inline size_t feature(uint64_t e, ks_feature *f)
     return c != BIAS;
 }
 
-size_t ks_bow_binary_scalar(uint64_t *t, uint64_t *occ, size_t n, void *out, int normalize)
+/* Takes the filled slots of t in slot order, emptying them: with binary,
+ * as binary features at out (a ks_feature array), else as the entries
+ * themselves (a uint64_t array). Inlined with a constant binary, so each
+ * kernel below is one specialised loop. */
+static inline __attribute__((always_inline)) size_t drain(uint64_t *t, uint64_t *occ, size_t n,
+                                                          void *out, int binary)
 {
     ks_feature *f = out;
+    uint64_t *e = out;
     size_t m = 0;
-    if (occ) {
+    if (occ) {   /* a bit scan per filled slot */
         for (size_t w = 0; w < (n + 63) / 64; w++) {
             uint64_t bits = occ[w];
             occ[w] = 0;
             while (bits) {
                 size_t s = w * 64 + (size_t)__builtin_ctzll(bits);
                 bits &= bits - 1;
-                m += feature(t[s], f + m);
+                if (binary)
+                    m += feature(t[s], f + m);
+                else
+                    e[m++] = t[s];
                 t[s] = EMPTY;
             }
         }
-    } else {
+    } else {     /* every slot */
         for (size_t s = 0; s < n; s++) {
-            if (t[s] != EMPTY)
-                m += feature(t[s], f + m);
+            if (t[s] != EMPTY) {
+                if (binary)
+                    m += feature(t[s], f + m);
+                else
+                    e[m++] = t[s];
+            }
             t[s] = EMPTY;
         }
     }
+    return m;
+}
+
+size_t ks_bow_binary_scalar(uint64_t *t, uint64_t *occ, size_t n, void *out, int normalize)
+{
+    ks_feature *f = out;
+    size_t m = drain(t, occ, n, out, 1);
     if (normalize && m) {
         float sc = (float)(1.0 / sqrt((double)m));
         for (size_t i = 0; i < m; i++)
@@ -54,24 +74,5 @@ size_t ks_bow_binary_scalar(uint64_t *t, uint64_t *occ, size_t n, void *out, int
 
 size_t ks_bow_compact_scalar(uint64_t *t, uint64_t *occ, size_t n, uint64_t *out)
 {
-    size_t m = 0;
-    if (occ) {
-        for (size_t w = 0; w < (n + 63) / 64; w++) {
-            uint64_t bits = occ[w];
-            occ[w] = 0;
-            while (bits) {
-                size_t s = w * 64 + (size_t)__builtin_ctzll(bits);
-                bits &= bits - 1;
-                out[m++] = t[s];
-                t[s] = EMPTY;
-            }
-        }
-    } else {
-        for (size_t s = 0; s < n; s++) {
-            if (t[s] != EMPTY)
-                out[m++] = t[s];
-            t[s] = EMPTY;
-        }
-    }
-    return m;
+    return drain(t, occ, n, out, 0);
 }
