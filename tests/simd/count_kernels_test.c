@@ -13,6 +13,7 @@
 #include "ks/bow.h"
 #include "ks/cpu.h"
 #include "ks/features.h"
+#include "kernel_test.h"
 
 #define EMPTY (~0ull)
 #define VEC 8   /* slots per step of the widest kernel (AVX-512) */
@@ -29,21 +30,9 @@ ParameterizedTestParameters(count, finish)
 }
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng >> 11);
-}
+static uint32_t rnd(void) { return (uint32_t)(xorshift64(&rng) >> 11); }
 
-static const ks_kernel *get(int k)
-{
-    if (!ks_kernel_supported((ks_kernel_id)k))
-        cr_skip_test("kernel %s not supported on this CPU or arch",
-                     ks_kernel_get((ks_kernel_id)k)->name);
-    return ks_kernel_get((ks_kernel_id)k);
-}
+static const ks_kernel *get(int k) { return kernel_or_skip(k); }
 
 /* An entry of the table: key < 2^31, count word of every kind. */
 static uint64_t entry(int kind)

@@ -10,6 +10,7 @@
 #include <string.h>
 #include "ks/cpu.h"
 #include "ks/features.h"
+#include "kernel_test.h"
 
 static const int simd_kernels[] = {KS_KERNEL_SSE2, KS_KERNEL_AVX2, KS_KERNEL_AVX512,
                                    KS_KERNEL_NEON};
@@ -21,13 +22,7 @@ ParameterizedTestParameters(extract_kernels, same_vectors)
 }
 
 static uint64_t rng = 0x2545f4914f6cdd1dull;
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng >> 11);
-}
+static uint32_t rnd(void) { return (uint32_t)(xorshift64(&rng) >> 11); }
 
 static size_t fill(char *s, size_t cap, int kind)
 {
@@ -66,8 +61,7 @@ static void extract_with(int kernel, const ks_message *m, ks_fvec *v)
 
 ParameterizedTest(int *k, extract_kernels, same_vectors)
 {
-    if (!ks_kernel_supported((ks_kernel_id)*k))
-        cr_skip_test("kernel %s not supported here", ks_kernel_get((ks_kernel_id)*k)->name);
+    (void)kernel_or_skip(*k);
     ks_kernel_id was = ks_kernel_current();
     static char buf[3 * 4096 + 500];
     ks_fvec a = {0}, b = {0};

@@ -12,6 +12,7 @@
 #include "ks/cpu.h"
 #include "ks/hash.h"
 #include "ks/tokenize.h"
+#include "kernel_test.h"
 
 static const int simd_kernels[] = {KS_KERNEL_SSE2, KS_KERNEL_AVX2, KS_KERNEL_AVX512,
                                    KS_KERNEL_NEON};
@@ -33,20 +34,9 @@ ParameterizedTestParameters(kernels, hashes)
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
-static uint32_t rnd(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return (uint32_t)(rng >> 11);
-}
+static uint32_t rnd(void) { return (uint32_t)(xorshift64(&rng) >> 11); }
 
-static void skip_unless(int k)
-{
-    if (!ks_kernel_supported((ks_kernel_id)k))
-        cr_skip_test("kernel %s not supported on this CPU or arch",
-                     ks_kernel_get((ks_kernel_id)k)->name);
-}
+static void skip_unless(int k) { (void)kernel_or_skip(k); }
 
 ParameterizedTest(int *k, kernels, classify)
 {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include "ks/cpu.h"
 #include "ks/hash.h"
+#include "kernel_test.h"
 
 static const int kernels[] = {KS_KERNEL_SSE2, KS_KERNEL_AVX2, KS_KERNEL_AVX512, KS_KERNEL_NEON};
 
@@ -26,20 +27,11 @@ ParameterizedTestParameters(tokhash, hash)
 }
 
 static uint64_t rng = 0x853c49e6748fea9bull;
-static uint64_t rnd64(void)
-{
-    rng ^= rng << 13;
-    rng ^= rng >> 7;
-    rng ^= rng << 17;
-    return rng;
-}
+static uint64_t rnd64(void) { return xorshift64(&rng); }
 
 static const ks_kernel *get(int k)
 {
-    if (!ks_kernel_supported((ks_kernel_id)k))
-        cr_skip_test("kernel %s not supported on this CPU or arch",
-                     ks_kernel_get((ks_kernel_id)k)->name);
-    const ks_kernel *kn = ks_kernel_get((ks_kernel_id)k);
+    const ks_kernel *kn = kernel_or_skip(k);
     if (!kn->tok_flatten || !kn->tok_hash)
         cr_skip_test("kernel %s walks the bits in tokenize.c", kn->name);
     return kn;
