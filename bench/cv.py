@@ -16,7 +16,8 @@ learning artefacts of one collection period (relay hosts, dates) loses here.
 usage: bench/cv.py --bin build --data NAME=DIR [--data ...] [--folds 5]
                    [--protocol folds|drift] --grid 'ARGS' [--grid 'ARGS' ...]
   DIR holds initial/ and incremental/ (a CSV folder or ham/ spam/ folders);
-  each --grid is one setting, as spam-train flags ("--alpha 2 --passes 5").
+  each --grid is one setting, as spam-train flags ("--alpha 2 --passes 5");
+  flags after a '|' go to spam-update ("--passes 5 | --balance none").
 """
 import argparse, csv, hashlib, json, os, shutil, subprocess, sys, tempfile
 
@@ -59,7 +60,7 @@ def run(cmd):
     if r.returncode:
         sys.exit('failed: %s\n%s' % (' '.join(cmd), r.stderr))
 
-def one_fold(bindir, data, k, fold, args, tmp):
+def one_fold(bindir, data, k, fold, args, uargs, tmp):
     t = os.path.join(tmp, 'f%d' % fold)
     shutil.rmtree(t, ignore_errors=True)
     split(os.path.join(data, 'initial'), t + '/init', k, fold, False)
@@ -69,7 +70,7 @@ def one_fold(bindir, data, k, fold, args, tmp):
     os.makedirs(t + '/model')
     run([bindir + '/spam-train', '-q', '--dataset', t + '/init', '--save-to', t + '/model'] + args)
     run([bindir + '/spam-update', '-q', '--dataset', t + '/incr', '--model', t + '/model',
-         '--save-to', t + '/model'])
+         '--save-to', t + '/model'] + uargs)
     res = []
     for i, h in enumerate(sorted(set(held))):
         run([bindir + '/spam-validate', '-q', '--dataset', h, '--model', t + '/model',
@@ -101,11 +102,12 @@ def main():
         for spec in a.data:
             name, d = spec.split('=', 1)
             for g in a.grid:
+                targs, _, uargs = g.partition('|')
                 ms = []
                 if a.protocol == 'drift':
-                    ms = drift(a.bin, d, g.split(), tmp)
+                    ms = drift(a.bin, d, targs.split(), tmp)
                 for fold in range(a.folds if a.protocol == 'folds' else 0):
-                    ms += one_fold(a.bin, d, a.folds, fold, g.split(), tmp)
+                    ms += one_fold(a.bin, d, a.folds, fold, targs.split(), uargs.split(), tmp)
                 n = sum(m['classification_report']['macro avg']['support'] for m in ms)
                 correct = sum(m['confusion_matrix'][0][0] + m['confusion_matrix'][1][1] for m in ms)
                 fp = sum(m['confusion_matrix'][0][1] for m in ms)
