@@ -50,6 +50,13 @@ typedef struct {
     int verbosity;                /* 0 quiet, 1 normal, 2 verbose */
     int online;                   /* --online (spam-train) */
     int view_set;                 /* --view given */
+    int loss_set;                 /* --loss given */
+    int relearn;                  /* spam-update: 1 (default, --relearn):
+                                     start from zero weights and learn the
+                                     model's replay reservoir with the new
+                                     data; 0 (--no-relearn): continue from
+                                     the model's weights */
+    int relearn_set;              /* --relearn or --no-relearn given */
     unsigned threads;             /* --threads: 1 reads in the learner's
                                      thread, 2 reads ahead in another */
 } ks_app_opts;

@@ -104,9 +104,12 @@ static void usage(const ks_app_opts *o, FILE *f)
             "  --ngram-bytes N       n-grams over the first N bytes (default 3000)\n"
             "  --replay N            past examples the model keeps and rehearses in\n"
             "                        later updates (default 4096; 0: none)\n"
-            "  --algo A              model family: lr (default, FTRL logistic\n"
-            "                        regression) or svm (libsvm C-SVC; spam-update\n"
-            "                        and spam-validate follow the model's family)\n"
+            "  --algo A              model family: lr (default: a linear model\n"
+            "                        trained online by FTRL-Proximal) or svm\n"
+            "                        (libsvm C-SVC; spam-update and spam-validate\n"
+            "                        follow the model's family)\n"
+            "  --loss L              lr: hinge (default: an online linear SVM) or\n"
+            "                        log (logistic regression)\n"
             "  --svm-c C             svm: penalty C (default 1)\n"
             "  --svm-kernel K        svm: linear (default) or rbf\n"
             "  --svm-gamma G         svm: rbf kernel width (default 1)\n"
@@ -116,24 +119,39 @@ static void usage(const ks_app_opts *o, FILE *f)
         fprintf(f,
             "  --passes N            passes over the data (default 5; update: the\n"
             "                        model's)\n"
-            "  --alpha A, --l1 X, --l2 X   FTRL-Proximal learning rate and penalties\n"
-            "                        (spam-train only: an update keeps the model's)\n"
-            "  --seed S              shuffle seed (default 1)\n"
+            "  --alpha A, --l1 X, --l2 X   FTRL-Proximal learning rate (default 2;\n"
+            "                        8 with --loss log) and penalties (default 0,\n"
+            "                        1e-6; spam-train only: an update keeps the\n"
+            "                        model's)\n"
+            "  --seed S              shuffle seed (default 1)\n");
+    if (o->mode == KS_APP_UPDATE)
+        fprintf(f,
+            "  --relearn             (default) start from zero weights and learn the\n"
+            "                        model's replay reservoir (a sample of the past\n"
+            "                        examples; all of them while they fit) with the\n"
+            "                        new data; the probability fit and threshold are\n"
+            "                        refit on both, as spam-train fits them. lr only\n"
+            "  --no-relearn          continue from the model's weights instead,\n"
+            "                        rehearsing the reservoir (calibration kept)\n");
+    if (o->mode != KS_APP_VALIDATE)
+        fprintf(f,
             "  --balance MODE        none, prior (default: later datasets are\n"
             "                        weighted to the class mix of the first), equal\n"
             "  --shuffle-buffer N    messages mixed in memory (default 1024)\n"
             "  --target-fpr X        store the lowest threshold whose false-positive\n"
             "                        rate on out-of-sample training scores is <= X\n"
             "                        (0 < X < 1; default: the threshold of the highest\n"
-            "                        accuracy there; update: refit by the model's rule\n"
-            "                        only with --target-fpr or --calibration)\n"
+            "                        accuracy there; update: refit by the model's rule,\n"
+            "                        with --no-relearn only with --target-fpr or\n"
+            "                        --calibration)\n"
             "  --threshold P         store the fixed threshold P instead (0..1)\n"
             "  --calibration M       out-of-sample scores for the probability fit\n"
             "                        and the threshold: crossfit (train default; 4\n"
             "                        fold models), progressive (first-pass scores),\n"
             "                        off (sigmoid of the margin, threshold 0.5), or\n"
-            "                        keep (update default unless --target-fpr: the\n"
-            "                        model's calibration and threshold stay). lr only\n");
+            "                        keep (--no-relearn update default unless\n"
+            "                        --target-fpr: the model's calibration and\n"
+            "                        threshold stay). lr only\n");
     else
         fprintf(f, "  --threshold P         spam when probability >= P (default: the model's)\n");
     fprintf(f,
@@ -199,7 +217,7 @@ enum { O_DATASET = 256, O_MODEL, O_SAVE, O_FORMAT, O_BAD, O_MAXMSG, O_BITS,
        O_BALANCE, O_SHUFFLE, O_THRESHOLD, O_REPLAY,
        O_MIMEDEPTH, O_MIMEPARTS, O_GZRATIO, O_NGRAM, O_NGRAM_BYTES, O_ONLINE, O_THREADS,
        O_ALGO, O_SVM_C, O_SVM_CAP, O_SVM_KERNEL, O_SVM_GAMMA, O_TARGET_FPR, O_CALIBRATION,
-       O_VIEW };
+       O_VIEW, O_LOSS, O_RELEARN, O_NO_RELEARN };
 
 /* Which modes accept a flag: bit 0 train, bit 1 update, bit 2 validate. */
 static const struct { int id; unsigned modes; } flag_modes[] = {
@@ -207,7 +225,8 @@ static const struct { int id; unsigned modes; } flag_modes[] = {
     {O_PASSES, 3}, {O_ALPHA, 1}, {O_L1, 1}, {O_L2, 1}, {O_SEED, 3},
     {O_BALANCE, 3}, {O_SHUFFLE, 3}, {O_THRESHOLD, 7}, {O_TARGET_FPR, 3}, {O_CALIBRATION, 3}, {O_REPLAY, 1}, {O_NGRAM, 1},
     {O_NGRAM_BYTES, 1}, {O_ONLINE, 1}, {O_ALGO, 1}, {O_SVM_C, 1}, {O_SVM_CAP, 1},
-    {O_SVM_KERNEL, 1}, {O_SVM_GAMMA, 1}, {O_VIEW, 1}};
+    {O_SVM_KERNEL, 1}, {O_SVM_GAMMA, 1}, {O_VIEW, 1}, {O_LOSS, 1},
+    {O_RELEARN, 2}, {O_NO_RELEARN, 2}};
 
 static int flag_allowed(int id, ks_app_mode mode)
 {
@@ -237,6 +256,7 @@ static void defaults(ks_app_opts *o, ks_app_mode mode)
     o->shuffle_buffer = 1024;
     o->verbosity = 1;
     o->threads = sysconf(_SC_NPROCESSORS_ONLN) > 1 ? 2 : 1;
+    o->relearn = 1;
 }
 
 /* Applies one flag's value; returns 0, or -1 for a bad value. */
@@ -314,6 +334,8 @@ static int apply(ks_app_opts *o, int id, const char *v)
         if (parse_u64(v, 1000000, &u)) return -1;
         o->ds.max_gz_ratio = (uint32_t)u; return 0;
     case O_ONLINE: o->online = 1; return 0;
+    case O_RELEARN: o->relearn = 1; o->relearn_set = 1; return 0;
+    case O_NO_RELEARN: o->relearn = 0; o->relearn_set = 1; return 0;
     case O_THREADS:
         if (parse_u64(v, 2, &u) || u < 1) return -1;
         o->threads = (unsigned)u; return 0;
@@ -327,6 +349,12 @@ static int apply(ks_app_opts *o, int id, const char *v)
         if (!strcmp(v, "lr")) o->train.algo = KS_ALGO_LR;
         else if (!strcmp(v, "svm")) o->train.algo = KS_ALGO_SVM;
         else return -1;
+        return 0;
+    case O_LOSS:
+        if (!strcmp(v, "hinge")) o->train.loss = KS_LOSS_HINGE;
+        else if (!strcmp(v, "log")) o->train.loss = KS_LOSS_LOG;
+        else return -1;
+        o->loss_set = 1;
         return 0;
     case O_SVM_C: return parse_double(v, 1e-6, 1e6, &o->svm.c);
     case O_SVM_GAMMA: return parse_double(v, 1e-6, 1e6, &o->svm.gamma);
@@ -371,12 +399,15 @@ static const struct option long_opts[] = {
     {"max-gzip-ratio", required_argument, 0, O_GZRATIO},
     {"replay", required_argument, 0, O_REPLAY},
     {"algo", required_argument, 0, O_ALGO},
+    {"loss", required_argument, 0, O_LOSS},
     {"svm-c", required_argument, 0, O_SVM_C},
     {"svm-cap", required_argument, 0, O_SVM_CAP},
     {"svm-kernel", required_argument, 0, O_SVM_KERNEL},
     {"svm-gamma", required_argument, 0, O_SVM_GAMMA},
     {"ngram", required_argument, 0, O_NGRAM},
     {"online", no_argument, 0, O_ONLINE},
+    {"relearn", no_argument, 0, O_RELEARN},
+    {"no-relearn", no_argument, 0, O_NO_RELEARN},
     {"threads", required_argument, 0, O_THREADS},
     {"ngram-bytes", required_argument, 0, O_NGRAM_BYTES},
     {"quiet", no_argument, 0, 'q'},
@@ -415,6 +446,12 @@ static int parse(ks_app_opts *o, int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "%s: unexpected argument '%s' (see --help)\n", o->prog, argv[optind]);
+        return KS_EXIT_USAGE;
+    }
+    if (o->loss_set && !(o->train_set & KS_SET_ALPHA))   /* each loss its own */
+        o->train.alpha = ks_default_alpha(o->train.loss);
+    if (o->loss_set && o->train.algo == KS_ALGO_SVM) {
+        fprintf(stderr, "%s: --loss is for the lr family, not --algo svm\n", o->prog);
         return KS_EXIT_USAGE;
     }
     if (o->view_set && o->feat.view && o->train.algo == KS_ALGO_SVM) {

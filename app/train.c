@@ -83,6 +83,9 @@ typedef struct {
     double loss;         /* summed weighted log loss of the pass */
     double wsum;         /* summed weights of the pass */
     uint64_t learned;
+    int relearned;       /* an update learning from zero weights: the
+                            reservoir's examples are training data like
+                            the new ones (cross-fit folds, scores) */
 } trainer;
 
 static void learn(trainer *t, const ks_fvec *x, int label, double w)
@@ -108,7 +111,8 @@ static void learn_slot(trainer *t, size_t i)
     }
     if (t->oos && (st = ks_oos_step(t->oos, t->m, &t->work, pair ? &t->wview : NULL,
                                     (const unsigned char *)b->vec[i].data, b->vec[i].len, label,
-                                    b->weight[i], replay, t->pass, t->passes)) != KS_OK &&
+                                    b->weight[i], replay && !t->relearned, t->pass,
+                                    t->passes)) != KS_OK &&
         t->err == KS_OK)
         t->err = st;
     learn(t, &t->work, label, b->weight[i]);
@@ -377,8 +381,9 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
     ks_progress_done(&pr);
     if (t->err != KS_OK)
         return t->err;
-    ks_log(KS_LOG_INFO, "pass %u/%u: %llu examples (%zu rehearsed), mean log loss %.5f, %.2f s",
+    ks_log(KS_LOG_INFO, "pass %u/%u: %llu examples (%zu rehearsed), mean %s loss %.5f, %.2f s",
            pass, passes, (unsigned long long)t->learned, t->replayed,
+           ks_model_train_config(t->m)->loss == KS_LOSS_HINGE ? "hinge" : "log",
            t->wsum > 0 ? t->loss / t->wsum : 0.0, ks_now() - pr.start);
     return KS_OK;
 }
@@ -426,6 +431,23 @@ static ks_status make_model(const ks_app_opts *o, const ks_dataset_stats *s, ks_
     ks_log(KS_LOG_INFO, "loaded model %s (checksum %08x, %zu training sessions, seen ham %llu, spam %llu)",
            o->model, ks_model_checksum(*m), ks_model_history_count(*m),
            (unsigned long long)ks_model_seen(*m, 0), (unsigned long long)ks_model_seen(*m, 1));
+    if (!o->relearn)
+        return KS_OK;
+    if (ks_model_replay_count(*m) == 0) {   /* nothing of the past to relearn */
+        if (o->relearn_set) {
+            ks_model_free(*m);
+            *m = NULL;
+            return ks_fail(KS_ERR_USAGE, "%s: --relearn needs the model's replay reservoir, and "
+                           "it is empty (trained with --replay 0); use --no-relearn", o->model);
+        }
+        ks_log(KS_LOG_INFO, "the model keeps no past examples (--replay 0): continuing from "
+               "its weights (--no-relearn)");
+        return KS_OK;
+    }
+    ks_log(KS_LOG_INFO, "relearning from zero weights: the model's %zu kept examples (of %llu "
+           "seen) and the new data", ks_model_replay_count(*m),
+           (unsigned long long)(ks_model_seen(*m, 0) + ks_model_seen(*m, 1)));
+    ks_model_reset_weights(*m);
     return KS_OK;
 }
 
@@ -507,9 +529,13 @@ static ks_status calibration_start(const ks_app_opts *o, trainer *t, double *tar
 {
     const ks_calibration *c = ks_model_calibration(t->m);
     int update = o->mode == KS_APP_UPDATE;
-    uint32_t mode = o->scores >= 0 ? (uint32_t)o->scores
-                  : !update ? KS_SCORES_CROSSFIT
-                  : !isnan(o->target_fpr) ? c->scores : KS_APP_SCORES_KEEP;
+    uint32_t mode;
+    /* a relearned model is new weights, learned from the reservoir and the
+     * new data as spam-train learns: calibrated anew on both, the model's way */
+    t->relearned = update && o->relearn && ks_model_replay_count(t->m) > 0;
+    mode = o->scores >= 0 ? (uint32_t)o->scores
+         : !update ? KS_SCORES_CROSSFIT
+         : t->relearned || !isnan(o->target_fpr) ? c->scores : KS_APP_SCORES_KEEP;
     *target = o->target_fpr;
     *fixed = o->threshold;
     if (update && isnan(*target) && isnan(*fixed)) {   /* the model's rule */

@@ -132,6 +132,10 @@ static ks_status train(const ks_app_opts *o, svm_trainer *t)
     if (!isnan(o->target_fpr) || o->scores >= 0)
         return ks_fail(KS_ERR_USAGE, "--target-fpr and --calibration are for the lr family, "
                        "not this svm model (its threshold: 0.5 or --threshold)");
+    if (o->relearn_set)   /* an svm update always retrains: its vectors and the new */
+        return ks_fail(KS_ERR_USAGE, "--relearn and --no-relearn are for the lr family, not "
+                       "this svm model (an svm update retrains on its kept support vectors "
+                       "and the new data)");
     if (!isnan(o->threshold))
         ks_model_set_threshold(t->m, o->threshold);
     ks_extractor_set_limits(t->ex, &o->mail);

@@ -1,14 +1,24 @@
-/* model.c - logistic regression trained online by FTRL-Proximal.
+/* model.c - a linear model (linear SVM or logistic regression) trained
+ * online by FTRL-Proximal.
  *
  * Reference: H. B. McMahan et al., "Ad Click Prediction: a View from the
  * Trenches", KDD 2013, Algorithm 1 (per-coordinate FTRL-Proximal).
  *
- * Model:  p = sigmoid(m),  m = sum_i w_i x_i + w_b,
- *         with m clipped to [-35, 35] so exp() never overflows and p stays
- *         strictly inside (0, 1).
- * Loss:   logistic (log) loss  l(p, y) = -y log p - (1 - y) log(1 - p),
- *         y in {0, 1}; an example of weight c contributes c * l.
- * Gradient of c * l with respect to w_i:  g_i = (p - y) * x_i * c.
+ * Model:  margin m = sum_i w_i x_i + w_b, clipped to [-35, 35] so exp()
+ *         never overflows; the probability of spam is a sigmoid of it
+ *         (ks_model_calibrate: fitted on out-of-sample scores, app/oos.c).
+ * Loss (tc.loss), y in {0, 1}, y' = 2y - 1; an example of weight c
+ * contributes c * l, and the gradient of c * l with respect to w_i is
+ * g_i = d * x_i with
+ *   hinge (the default):  l = max(0, 1 - y' m),
+ *                         d = -y' c when y' m < 1, else 0 (no step at all:
+ *                         an example outside the margin changes nothing).
+ *                         A linear SVM trained online, as the TREC spam
+ *                         track's relaxed online SVMs (Sculley & Wachman
+ *                         2007); it ranks best on our data (docs/design.md,
+ *                         "Loss").
+ *   log:                  l = -y log p - (1 - y) log(1 - p), p = sigmoid(m),
+ *                         d = (p - y) c: logistic regression.
  *
  * State per coordinate: z_i and n_i (float32, 2^hash_bits of each; the
  * bias keeps its own z_b, n_b as double). Weights are never stored; they
@@ -47,14 +57,20 @@
 #define MARGIN_CLIP 35.0
 
 /* The defaults, in one place, chosen by cross-validation on the training
- * sets only (bench/cv.py; evidence in docs/design.md). alpha 8 is large
- * next to the paper's 0.1 because every vector has unit length, so each
- * feature's value is small; beta 1 as in the paper; l1 0 keeps every
+ * sets only (bench/cv.py; evidence in docs/design.md): the hinge loss with
+ * alpha 2 (the log loss's best alpha is 8: ks_default_alpha). Both are
+ * large next to the paper's 0.1 because every vector has unit length, so
+ * each feature's value is small; beta 1 as in the paper; l1 0 keeps every
  * feature; a tiny l2 only stops weights of features seen in one class alone
  * from growing without bound; a 4096-example replay reservoir. */
+double ks_default_alpha(uint32_t loss)
+{
+    return loss == KS_LOSS_LOG ? 8.0 : 2.0;
+}
+
 void ks_train_config_default(ks_train_config *c)
 {
-    c->alpha = 8.0;
+    c->alpha = ks_default_alpha(KS_LOSS_HINGE);
     c->beta = 1.0;
     c->l1 = 0.0;
     c->l2 = 1e-6;
@@ -64,6 +80,7 @@ void ks_train_config_default(ks_train_config *c)
     c->replay = 4096;
     c->algo = KS_ALGO_LR;
     c->family_crc = 0;
+    c->loss = KS_LOSS_HINGE;
 }
 
 ks_status ks_train_config_check(const ks_train_config *c)
@@ -84,6 +101,8 @@ ks_status ks_train_config_check(const ks_train_config *c)
         return ks_fail(KS_ERR_USAGE, "balance must be 0 (none), 1 (prior) or 2 (equal)");
     if (c->algo > KS_ALGO_SVM)
         return ks_fail(KS_ERR_USAGE, "algo must be 0 (logistic regression) or 1 (svm)");
+    if (c->loss > KS_LOSS_HINGE)
+        return ks_fail(KS_ERR_USAGE, "loss must be 0 (log) or 1 (hinge)");
     return KS_OK;
 }
 
@@ -200,6 +219,23 @@ double ks_model_predict(const ks_model *m, const ks_fvec *x)
     return ks_model_calibrate(m, ks_model_margin(m, x));
 }
 
+/* The loss of margin s (already clipped) for label, and d with
+ * g_i = d * x_i (see the top of this file); *d == 0 means no step. */
+static double loss_grad(uint32_t loss, double s, int label, double weight,
+                        double *d)
+{
+    if (loss == KS_LOSS_HINGE) {
+        double yy = label ? 1.0 : -1.0;
+        *d = yy * s < 1.0 ? -yy * weight : 0.0;
+        return fmax(0.0, 1.0 - yy * s);
+    } else {
+        double p = 1.0 / (1.0 + exp(-s)), y = label ? 1.0 : 0.0;
+        *d = (p - y) * weight;
+        /* log loss from the margin: log(1 + e^s) - y s, computed stably */
+        return fmax(s, 0.0) + log1p(exp(-fabs(s))) - y * s;
+    }
+}
+
 /* One FTRL update of a coordinate's (z, n) by gradient g at weight w. */
 static void ftrl_update(double alpha, double g, double w, double *z, double *n)
 {
@@ -208,17 +244,22 @@ static void ftrl_update(double alpha, double g, double w, double *z, double *n)
     *n += g * g;
 }
 
+void ks_model_reset_weights(ks_model *m)
+{
+    memset(m->zn, 0, 2 * (size_t)m->dim * sizeof *m->zn);
+    m->bias_z = 0.0;
+    m->bias_n = 0.0;
+}
+
 /* ks_model_learn for any x: each coordinate's weight computed when it is
  * read, so an index that comes twice sees its first update. */
 static double learn_any(ks_model *m, const ks_fvec *x, int label, double weight)
 {
-    double s = clip_margin(ks_model_margin(m, x));
-    double p = 1.0 / (1.0 + exp(-s));
-    double y = label ? 1.0 : 0.0;
-    double d = (p - y) * weight;   /* g_i = d * x_i */
-    /* log loss from the margin: log(1 + e^s) - y s, computed stably */
-    double loss = fmax(s, 0.0) + log1p(exp(-fabs(s))) - y * s;
+    double s = clip_margin(ks_model_margin(m, x)), d;   /* g_i = d * x_i */
+    double loss = loss_grad(m->tc.loss, s, label, weight, &d);
     double bz = m->bias_z, bn = m->bias_n;
+    if (d == 0.0)
+        return loss;
     ftrl_update(m->tc.alpha, d, bias_weight(m), &bz, &bn);
     m->bias_z = bz;
     m->bias_n = bn;
@@ -258,7 +299,7 @@ static int learn_room(ks_model *m, uint32_t n)
 double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
 {
     const ks_train_config *tc = &m->tc;
-    double s = bias_weight(m), p, y, d, loss, bz, bn, *w, *r;
+    double s = bias_weight(m), d, loss, bz, bn, *w, *r;
     int64_t prev = -1;
     if (learn_room(m, x->n))
         return learn_any(m, x, label, weight);
@@ -280,10 +321,9 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
         s += w[k] * (double)x->f[k].value;
     }
     s = clip_margin(s);
-    p = 1.0 / (1.0 + exp(-s));
-    y = label ? 1.0 : 0.0;
-    d = (p - y) * weight;
-    loss = fmax(s, 0.0) + log1p(exp(-fabs(s))) - y * s;
+    loss = loss_grad(tc->loss, s, label, weight, &d);
+    if (d == 0.0)
+        return loss;
     bz = m->bias_z;
     bn = m->bias_n;
     ftrl_update(tc->alpha, d, bias_weight(m), &bz, &bn);

@@ -20,7 +20,10 @@
  *              margin + b)); -1e6 <= a < 0, |b| <= 1e6), u32 scores (0 none,
  *              1 cross-fit, 2 progressive), u32 threshold rule (0 fixed,
  *              1 accuracy, 2 target false-positive rate), f64 target rate
- *              (rule 2: 0 < x < 1; else 0), u32 reserved (0)
+ *              (rule 2: 0 < x < 1; else 0), u32 loss of
+ *              the lr family (0 log, 1 hinge; the field was a reserved 0
+ *              before hinge existed, so older files read as log loss, as
+ *              they were trained)
  *   152     4  u32 parent checksum (CRC32 of the model.bin this came from)
  *   156     4  u32 history count H
  *   160 316*H  history entries: char mode[16], char dataset[256] (NUL
@@ -101,7 +104,7 @@ static void put_header(ks_buf *b, const ks_model *m)
     put_u32(b, m->cal.scores);
     put_u32(b, m->cal.rule);
     put_f64(b, m->cal.target_fpr);
-    put_u32(b, 0);             /* reserved: must be 0 */
+    put_u32(b, m->tc.loss);
     put_u32(b, m->checksum);   /* this model is the parent of the file */
     put_u32(b, (uint32_t)m->nhist);
 }
@@ -257,6 +260,10 @@ static void json_training(ks_json *j, const ks_train_config *tc)
     ks_json_key(j, "balance"); ks_json_uint(j, tc->balance);
     ks_json_key(j, "replay"); ks_json_uint(j, tc->replay);
     ks_json_key(j, "algo"); ks_json_string(j, tc->algo == KS_ALGO_SVM ? "svm" : "lr");
+    if (tc->algo == KS_ALGO_LR) {
+        ks_json_key(j, "loss");
+        ks_json_string(j, tc->loss == KS_LOSS_HINGE ? "hinge" : "log");
+    }
     ks_json_end(j);
 }
 
@@ -449,7 +456,6 @@ static ks_status read_settings(const char *path, reader *r,
                                ks_feature_config *fc, ks_train_config *tc,
                                double *threshold, ks_calibration *cal)
 {
-    uint32_t reserved;
     char why[512];
     for (int k = 0; k < KS_FC_NFIELDS; k++)
         ks_model_fc_set(fc, k, get_u32(r));
@@ -469,7 +475,7 @@ static ks_status read_settings(const char *path, reader *r,
     cal->scores = get_u32(r);
     cal->rule = get_u32(r);
     cal->target_fpr = get_f64(r);
-    reserved = get_u32(r);
+    tc->loss = get_u32(r);
     if (ks_feature_config_check(fc) != KS_OK || fc->hash_bits > 28) {
         snprintf(why, sizeof why, "%s", ks_error_detail());
         return ks_fail(KS_ERR_MODEL, "%s: feature settings out of range: %s",
@@ -482,8 +488,6 @@ static ks_status read_settings(const char *path, reader *r,
     }
     if (!(*threshold >= 0.0 && *threshold <= 1.0))
         return ks_fail(KS_ERR_MODEL, "%s: threshold out of range", path);
-    if (reserved != 0)
-        return ks_fail(KS_ERR_MODEL, "%s: reserved calibration field is not 0", path);
     return KS_OK;
 }
 

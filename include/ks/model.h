@@ -41,11 +41,17 @@ typedef struct {
                            own file sits beside model.bin: svm_model.h) */
     uint32_t family_crc;/* KS_ALGO_SVM: CRC32 of that file (svm.bin), so
                            a model.bin only loads with its own; 0 for LR */
+    uint32_t loss;      /* KS_ALGO_LR's training loss: KS_LOSS_HINGE (the
+                           default: a linear SVM trained online) or
+                           KS_LOSS_LOG (logistic regression) */
 } ks_train_config;
 
 enum { KS_ALGO_LR = 0, KS_ALGO_SVM = 1 };
+enum { KS_LOSS_LOG = 0, KS_LOSS_HINGE = 1 };
 
-void ks_train_config_default(ks_train_config *c);
+void ks_train_config_default(ks_train_config *c);   /* hinge loss */
+/* The default learning rate of a loss (what --alpha is without the flag). */
+double ks_default_alpha(uint32_t loss);
 
 /* One training session, as recorded in the model's history. */
 typedef struct {
@@ -62,7 +68,8 @@ typedef struct ks_model ks_model;
 
 /* A zero model (all weights 0, threshold 0.5, no history, checksum and
  * parent 0). KS_ERR_USAGE naming the setting when fc or tc is out of range
- * (alpha > 0; beta, l1, l2 >= 0 and finite; passes 1..1000; balance 0..2);
+ * (alpha > 0; beta, l1, l2 >= 0 and finite; passes 1..1000; balance 0..2;
+ * loss 0..1);
  * KS_ERR_NOMEM. Memory: 8 bytes per bucket (2^hash_bits): z and n, float32. */
 ks_status ks_model_new(ks_model **out /* OUT */, const ks_feature_config *fc,
                        const ks_train_config *tc);
@@ -84,10 +91,18 @@ double ks_model_predict(const ks_model *m, const ks_fvec *x);
 
 /* One FTRL-Proximal step on (x, label in {0,1}) with example weight
  * (multiplies the gradient; 0 leaves the model unchanged). Returns the
- * (unweighted) log loss of the prediction made before the step. The update
+ * (unweighted) loss (tc.loss: hinge or log) of the margin before the step;
+ * with the hinge loss an example outside the margin leaves the model
+ * unchanged. The update
  * rule and its terms are described at the top of model/model.c. */
 double ks_model_learn(ks_model *m, const ks_fvec *x, int label,
                       double weight);
+
+/* Zero weights: every coordinate's (z, n) and the bias's back to a fresh
+ * model's, keeping the settings, history, replay reservoir, threshold and
+ * calibration (spam-update --relearn then learns the reservoir and the new
+ * data from there). */
+void ks_model_reset_weights(ks_model *m);
 
 /* Decision threshold on the probability (default 0.5). */
 double ks_model_threshold(const ks_model *m);
@@ -99,7 +114,7 @@ void ks_model_set_threshold(ks_model *m, double t);
  * Set by training from out-of-sample scores (app/train.c, docs/design.md
  * "Threshold and calibration"). */
 enum { KS_SCORES_OFF = 0,          /* none: plain sigmoid, threshold kept */
-       KS_SCORES_CROSSFIT = 1,     /* 5 fold models' scores, last pass */
+       KS_SCORES_CROSSFIT = 1,     /* 4 fold models' scores, last pass */
        KS_SCORES_PROGRESSIVE = 2 };/* first-pass scores before each step */
 enum { KS_RULE_FIXED = 0,          /* given (--threshold) or the default 0.5 */
        KS_RULE_ACCURACY = 1,       /* highest accuracy on the scores */

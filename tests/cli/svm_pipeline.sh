@@ -118,6 +118,8 @@ svm_pipeline() {   # name data floor_initial floor_incremental
     expect_exit 0 "$name: validate initial" "$bin/spam-validate" -q --dataset "$d/validate" --model "$m" --save-to "$work/$name-v1"
     expect_exit 0 "$name: spam-update (same folder)" "$bin/spam-update" --dataset "$d/incremental" --model "$m" --save-to "$m"
     check "$name: update retrained on the kept support vectors" stderr_has "kept support vectors"
+    expect_exit 2 "$name: --relearn is for the lr family" "$bin/spam-update" -q --dataset "$d/incremental" --model "$m" --save-to "$work/$name-bad" --relearn
+    check "$name: the message says so" stderr_has "are for the lr family"
     expect_exit 0 "$name: validate incremental" "$bin/spam-validate" -q --dataset "$d/validate" --model "$m" --save-to "$work/$name-v2"
     local a1 a2
     a1=$(json "$work/$name-v1/metrics.json" 'm["accuracy"]')

@@ -50,8 +50,10 @@ else
 fi
 
 # spam-update follows the model's rule, or flags
-expect_exit 0 "update a --target-fpr model (default: keep)" "$bin/spam-update" -q --dataset "$data/incremental" --model "$work/fpr" --save-to "$work/fpr-u"
-check "update keeps threshold, rule and target" test "$(mj "$work/fpr-u" 'm["threshold"], m["calibration"]["threshold_rule"], m["calibration"]["target_fpr"]')" = "$t_fpr target-fpr 0.001"
+expect_exit 0 "update a --target-fpr model (default: relearn, refit)" "$bin/spam-update" -q --dataset "$data/incremental" --model "$work/fpr" --save-to "$work/fpr-u"
+check "relearned update refits a, by the model's rule and target" test "$(mj "$work/fpr-u" 'm["calibration"]["a"] != '"$(mj "$work/fpr" 'm["calibration"]["a"]')"', m["calibration"]["threshold_rule"], m["calibration"]["target_fpr"]')" = "True target-fpr 0.001"
+expect_exit 0 "update a --target-fpr model --no-relearn (keep)" "$bin/spam-update" -q --dataset "$data/incremental" --model "$work/fpr" --save-to "$work/fpr-n" --no-relearn
+check "--no-relearn keeps threshold, rule and target" test "$(mj "$work/fpr-n" 'm["threshold"], m["calibration"]["threshold_rule"], m["calibration"]["target_fpr"]')" = "$t_fpr target-fpr 0.001"
 expect_exit 0 "update --calibration crossfit refits by the model's rule" "$bin/spam-update" -q --dataset "$data/incremental" --model "$work/fpr" --save-to "$work/fpr-r" --calibration crossfit
 check "refit: new a, same rule" test "$(mj "$work/fpr-r" 'm["calibration"]["a"] != '"$(mj "$work/fpr" 'm["calibration"]["a"]')"', m["calibration"]["threshold_rule"], m["calibration"]["target_fpr"]')" = "True target-fpr 0.001"
 expect_exit 0 "update --target-fpr 0.01 refits with the model's scores" "$bin/spam-update" -q --dataset "$data/incremental" --model "$work/acc" --save-to "$work/acc-f" --target-fpr 0.01

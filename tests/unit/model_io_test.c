@@ -27,7 +27,7 @@
 #define OFF_CAL_SCORES 132
 #define OFF_CAL_RULE 136
 #define OFF_CAL_TARGET 140
-#define OFF_CAL_RESERVED 148
+#define OFF_LOSS 148   /* was a reserved 0 */
 #define OFF_HIST_COUNT 156
 #define OFF_COORDS_NOHIST 184   /* first coordinate when H = 0 */
 
@@ -251,7 +251,7 @@ Test(model_io, model_json_describes_the_model)
     js = slurp(path, &len);
     static const char *keys[] = {
         "\"format_version\": 3", "\"hash_bits\": 10", "\"family_names\": [",
-        "\"alpha\": 8", "\"l1\": 0.01", "\"l2\": 1e-06", "\"passes\": 5",
+        "\"alpha\": 2", "\"loss\": \"hinge\"", "\"l1\": 0.01", "\"l2\": 1e-06", "\"passes\": 5",
         "\"threshold\": 0.5", "\"examples_seen\": {\n    \"ham\": 1000,\n    \"spam\": 250",
         "\"mode\": \"initial\"", "\"dataset\": \"data\\\\set\"",
         "\"dataset_bytes\": 123456789012", "\"skipped\": 3",
@@ -670,7 +670,7 @@ Test(model_io, calibration_round_trip_at_its_offsets)
     cr_assert_eq(le32(d + OFF_CAL_SCORES), KS_SCORES_CROSSFIT);
     cr_assert_eq(le32(d + OFF_CAL_RULE), KS_RULE_TARGET_FPR);
     cr_assert_eq(f64le(d + OFF_CAL_TARGET), 0.001);
-    cr_assert_eq(le32(d + OFF_CAL_RESERVED), 0);
+    cr_assert_eq(le32(d + OFF_LOSS), KS_LOSS_HINGE);
     cr_assert_eq(ks_model_load(&l, dir), KS_OK);
     b = ks_model_calibration(l);
     cr_assert_eq(b->a, -1.75);
@@ -733,11 +733,76 @@ Test(model_io, loader_rejects_calibration_out_of_range)
     corrupt(d, len, OFF_CAL_RULE, u, 4, 1, "calibration out of range");
     put_f64le(v, 0.01);                /* a target beside rule "fixed" */
     corrupt(d, len, OFF_CAL_TARGET, v, 8, 1, "calibration out of range");
-    put_le32(u, 1);
-    corrupt(d, len, OFF_CAL_RESERVED, u, 4, 1, "reserved");
+    put_le32(u, 2);
+    corrupt(d, len, OFF_LOSS, u, 4, 1, "loss must be");
     put_f64le(v, 1.5);
     corrupt(d, len, OFF_THRESHOLD, v, 8, 1, "threshold out of range");
     free(d);
+}
+
+/* ks_model_reset_weights (spam-update --relearn): every weight back to a
+ * fresh model's, the reservoir, history, threshold and calibration kept;
+ * learning from there is learning from scratch. */
+Test(model_io, reset_weights_keeps_all_but_the_weights)
+{
+    ks_model *m = fresh(10), *z = fresh(10);
+    ks_calibration c = {-1.5, 0.25, KS_SCORES_CROSSFIT, KS_RULE_ACCURACY, 0};
+    ks_history_entry h = entry("initial", "d", 1700000000);
+    ks_feature f[] = {{3, 0.6f}, {9, 0.8f}};
+    ks_fvec x = {f, 2, 2};
+    size_t kept;
+    train(m, 3, 50);
+    cr_assert_eq(ks_model_add_history(m, &h), KS_OK);
+    ks_model_set_threshold(m, 0.625);
+    cr_assert_eq(ks_model_set_calibration(m, &c), KS_OK);
+    kept = ks_model_replay_count(m);
+    cr_assert_gt(ks_model_nonzero(m), 0);
+    ks_model_reset_weights(m);
+    cr_assert_eq(ks_model_nonzero(m), 0);
+    cr_assert_eq(ks_model_margin(m, &x), 0.0);
+    cr_assert_eq(ks_model_replay_count(m), kept);
+    cr_assert_eq(ks_model_history_count(m), 1);
+    cr_assert_eq(ks_model_threshold(m), 0.625);
+    cr_assert_eq(ks_model_calibration(m)->a, -1.5);
+    /* the next step is a fresh model's first step, bit for bit */
+    ks_model_learn(m, &x, 1, 1.0);
+    ks_model_learn(z, &x, 1, 1.0);
+    cr_assert_eq(ks_model_margin(m, &x), ks_model_margin(z, &x));
+    ks_model_free(m);
+    ks_model_free(z);
+}
+
+/* The loss is saved (model.bin offset 148, model.json "loss"); a file from
+ * before the field (a reserved 0 there) loads as log loss, as it was
+ * trained, and continues training with it. */
+Test(model_io, loss_round_trip_and_older_files)
+{
+    for (uint32_t loss = KS_LOSS_LOG; loss <= KS_LOSS_HINGE; loss++) {
+        ks_feature_config fc;
+        ks_train_config tc;
+        ks_model *m, *l;
+        unsigned char *d;
+        size_t len;
+        char *json, path[128];
+        ks_feature_config_default(&fc);
+        fc.hash_bits = 10;
+        ks_train_config_default(&tc);
+        tc.loss = loss;
+        cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
+        train(m, 3, 50);
+        cr_assert_eq(ks_model_save(m, dir), KS_OK);
+        d = (unsigned char *)slurp(bin, &len);
+        cr_assert_eq(le32(d + OFF_LOSS), loss);
+        free(d);
+        snprintf(path, sizeof path, "%s/model.json", dir);
+        json = slurp(path, &len);
+        cr_assert(strstr(json, loss ? "\"loss\": \"hinge\"" : "\"loss\": \"log\""), "%s", json);
+        free(json);
+        cr_assert_eq(ks_model_load(&l, dir), KS_OK);
+        cr_assert_eq(ks_model_train_config(l)->loss, loss);
+        ks_model_free(l);
+        ks_model_free(m);
+    }
 }
 
 /* A model that trains on views keeps them in its settings; its

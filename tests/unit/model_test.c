@@ -16,18 +16,26 @@ static ks_feature_config small_features(void)
     return fc;
 }
 
-static ks_model *make(double alpha, double beta, double l1, double l2)
+static ks_model *make_loss(uint32_t loss, double alpha, double beta,
+                           double l1, double l2)
 {
     ks_feature_config fc = small_features();
     ks_train_config tc;
     ks_model *m;
     ks_train_config_default(&tc);
+    tc.loss = loss;
     tc.alpha = alpha;
     tc.beta = beta;
     tc.l1 = l1;
     tc.l2 = l2;
     cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
     return m;
+}
+
+/* The hand computations below are of the log loss (logistic regression). */
+static ks_model *make(double alpha, double beta, double l1, double l2)
+{
+    return make_loss(KS_LOSS_LOG, alpha, beta, l1, l2);
 }
 
 Test(model, first_ftrl_step_by_hand)
@@ -105,6 +113,57 @@ Test(model, l1_keeps_small_z_at_zero_weight)
     ks_model_free(m);
 }
 
+Test(model, first_hinge_step_by_hand)
+{
+    /* Hinge loss, alpha 0.1, beta 1; x = {3: 1, 7: 2}, y = 1 (y' = 1).
+     * Margin 0 < 1: loss 1 - 0 = 1, d = -y' = -1: g3 = -1, g7 = -2,
+     * g_bias = -1; with w = 0, z = g and n = g^2. */
+    ks_model *m = make_loss(KS_LOSS_HINGE, 0.1, 1.0, 0.0, 0.0);
+    ks_feature f[] = {{3, 1.0f}, {7, 2.0f}};
+    ks_fvec x = {f, 2, 2};
+    double loss = ks_model_learn(m, &x, 1, 1.0);
+    cr_assert_eq(loss, 1.0);
+    cr_assert_eq(KS_Z(m, 3), -1.0f);
+    cr_assert_eq(KS_N(m, 3), 1.0f);
+    cr_assert_eq(KS_Z(m, 7), -2.0f);
+    cr_assert_eq(KS_N(m, 7), 4.0f);
+    cr_assert_eq(m->bias_z, -1.0);
+    cr_assert_eq(m->bias_n, 1.0);
+    /* w3 = 1 / ((1 + 1) / 0.1) = 1/20, w7 = 2 / ((1 + 2) / 0.1) = 1/15,
+     * w_bias = 1/20; margin = 1/20 + 2/15 + 1/20 = 7/30 */
+    cr_assert_float_eq(ks_model_margin(m, &x), 7.0 / 30, 1e-15);
+    /* A ham example (y' = -1) at margin 7/30: loss 1 + 7/30, d = +1 */
+    loss = ks_model_learn(m, &x, 0, 1.0);
+    cr_assert_float_eq(loss, 1.0 + 7.0 / 30, 1e-15);
+    cr_assert_float_eq(KS_N(m, 3), 2.0f, 0);
+    ks_model_free(m);
+}
+
+/* An example on the right side of the margin (y' m >= 1) is no step: the
+ * state stays bit for bit, whatever its weight; one inside the margin
+ * (the other label) moves it. */
+Test(model, hinge_skips_examples_outside_the_margin)
+{
+    ks_model *m = make_loss(KS_LOSS_HINGE, 0.5, 1.0, 0.0, 0.0);
+    ks_feature f[] = {{3, 1.0f}, {7, 1.0f}};
+    ks_fvec x = {f, 2, 2};
+    float *before;
+    double bz, bn;
+    while (ks_model_margin(m, &x) < 1.0)
+        ks_model_learn(m, &x, 1, 1.0);
+    before = ks_malloc(2 * (size_t)m->dim * sizeof *before);
+    memcpy(before, m->zn, 2 * (size_t)m->dim * sizeof *before);
+    bz = m->bias_z;
+    bn = m->bias_n;
+    cr_assert_eq(ks_model_learn(m, &x, 1, 3.0), 0.0);
+    cr_assert_eq(memcmp(before, m->zn, 2 * (size_t)m->dim * sizeof *before), 0);
+    cr_assert(m->bias_z == bz && m->bias_n == bn);
+    cr_assert_gt(ks_model_learn(m, &x, 0, 1.0), 1.0);
+    cr_assert_neq(memcmp(before, m->zn, 2 * (size_t)m->dim * sizeof *before), 0);
+    ks_free(before);
+    ks_model_free(m);
+}
+
 /* Tiny deterministic generator for the synthetic data. */
 static uint32_t lcg(uint32_t *s)
 {
@@ -129,25 +188,27 @@ static int example(uint32_t *seed, ks_feature *f, ks_fvec *x)
 
 Test(model, learns_a_separable_problem)
 {
-    ks_model *m = make(0.1, 1.0, 0.0, 1e-6);
-    ks_feature f[8];
-    ks_fvec x;
-    uint32_t seed;
-    int correct = 0;
-    for (int pass = 0; pass < 5; pass++) {
-        seed = 42;
-        for (int i = 0; i < 200; i++) {
-            int y = example(&seed, f, &x);
-            ks_model_learn(m, &x, y, 1.0);
+    for (uint32_t loss = KS_LOSS_LOG; loss <= KS_LOSS_HINGE; loss++) {
+        ks_model *m = make_loss(loss, 0.1, 1.0, 0.0, 1e-6);
+        ks_feature f[8];
+        ks_fvec x;
+        uint32_t seed;
+        int correct = 0;
+        for (int pass = 0; pass < 5; pass++) {
+            seed = 42;
+            for (int i = 0; i < 200; i++) {
+                int y = example(&seed, f, &x);
+                ks_model_learn(m, &x, y, 1.0);
+            }
         }
+        seed = 7;   /* fresh examples from the same distribution */
+        for (int i = 0; i < 500; i++) {
+            int y = example(&seed, f, &x);
+            correct += (ks_model_predict(m, &x) >= 0.5) == y;
+        }
+        cr_assert_eq(correct, 500, "loss %u", loss);
+        ks_model_free(m);
     }
-    seed = 7;   /* fresh examples from the same distribution */
-    for (int i = 0; i < 500; i++) {
-        int y = example(&seed, f, &x);
-        correct += (ks_model_predict(m, &x) >= 0.5) == y;
-    }
-    cr_assert_eq(correct, 500);
-    ks_model_free(m);
 }
 
 Test(model, probability_stays_inside_zero_one)
@@ -177,6 +238,10 @@ Test(model, rejects_bad_settings)
     tc.l2 = NAN;
     cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_ERR_USAGE);
     ks_train_config_default(&tc);
+    tc.loss = 2;
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_ERR_USAGE);
+    cr_assert_not_null(strstr(ks_error_detail(), "loss"));
+    ks_train_config_default(&tc);
     fc.hash_bits = 29;
     cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_ERR_USAGE);
     ks_model_free(NULL);
@@ -187,10 +252,13 @@ Test(model, defaults)
     ks_train_config tc;
     ks_model *m = make(0.1, 1.0, 0.0, 0.0);
     ks_train_config_default(&tc);
-    cr_assert_eq(tc.alpha, 8.0);
+    cr_assert_eq(tc.alpha, 2.0);
+    cr_assert_eq(ks_default_alpha(KS_LOSS_HINGE), 2.0);
+    cr_assert_eq(ks_default_alpha(KS_LOSS_LOG), 8.0);
     cr_assert_eq(tc.beta, 1.0);
     cr_assert_eq(tc.passes, 5);
     cr_assert_eq(tc.balance, 1);
+    cr_assert_eq(tc.loss, KS_LOSS_HINGE);
     cr_assert_eq(ks_model_threshold(m), 0.5);
     ks_model_set_threshold(m, 0.7);
     cr_assert_eq(ks_model_threshold(m), 0.7);
