@@ -120,7 +120,8 @@ void ks_tok_classify_neon(const unsigned char *src, size_t n,
 
 /* The token-walk kernels: scalar is the specification (no kernel uses
  * it); AVX-512 (F, DQ), its flatten kernel replaced by the VBMI2 one at
- * start-up when the CPU has AVX512_VBMI2. */
+ * start-up when the CPU has AVX512_VBMI2, its hash kernel by the VBMI one
+ * (and BW) when it has AVX512_VBMI. */
 void ks_tok_flatten_scalar(const uint64_t *word, size_t nw, uint32_t *st, uint32_t *en,
                            size_t *ns, size_t *ne);
 void ks_tok_flatten_avx512(const uint64_t *word, size_t nw, uint32_t *st, uint32_t *en,
@@ -131,6 +132,8 @@ size_t ks_tok_hash_scalar(const unsigned char *low, const uint32_t *st, const ui
                           size_t m, uint32_t seed, size_t maxt, uint32_t *out);
 size_t ks_tok_hash_avx512(const unsigned char *low, const uint32_t *st, const uint32_t *en,
                           size_t m, uint32_t seed, size_t maxt, uint32_t *out);
+size_t ks_tok_hash_avx512vbmi(const unsigned char *low, const uint32_t *st, const uint32_t *en,
+                              size_t m, uint32_t seed, size_t maxt, uint32_t *out);
 
 /* The counting kernels (bow.c): scalar is the specification (both modes)
  * and the one SSE2, AVX2 and NEON use (SSE2 and AVX2 scans were slower
