@@ -20,8 +20,8 @@
  * packs the filled slots into features (or entries, for log weights) and
  * empties the table again: by a bit scan per filled slot over a bitmap the
  * loop below keeps (the scalar kernel), or, for kernels with bow_scan set
- * (AVX-512), by a scan of every slot up to the last one used, 8 a step,
- * and then the loop keeps no bitmap.
+ * (AVX-512), by a scan of the groups of 8 slots the loop marked in a byte
+ * map (a plain byte store per hash, no read-modify-write), 8 slots a step.
  */
 #include <math.h>
 #include <pthread.h>
@@ -36,14 +36,15 @@ struct ks_bow {
     uint32_t mask;     /* 2^hash_bits - 1, top bit clear */
     unsigned bits;     /* bits of a bucket, <= 31 */
     uint64_t *t;       /* ordered table, all EMPTY between finish() calls */
-    uint64_t *occ;     /* bit per filled slot of t, all 0 between calls */
+    uint64_t *occ;     /* bit per filled slot of t, or (scan) byte per group
+                        * of 8 slots touched; all 0 between calls */
     size_t tcap;       /* words of t */
     uint64_t *uniq;    /* distinct (bucket << 32 | biased count), ascending */
     size_t ucap;
     int kernel;        /* ks_kernel_id of the drain kernels */
     ks_bow_binary_fn binary;     /* table -> binary features */
     ks_bow_compact_fn compact;   /* table -> entries */
-    int scan;          /* the kernels scan: no occ bits kept */
+    int scan;          /* the kernels scan the groups: occ is the byte map */
 };
 
 #define EMPTY (~0ull)              /* bucket 0xffffffff: buckets are < 2^31 */
@@ -146,9 +147,11 @@ static inline uint32_t binary_feature(uint64_t e, ks_feature *f)
 }
 
 #define SET(occ, s) ((occ)[(s) >> 6] |= 1ull << ((s) & 63))
+#define MARK(occ, s) (((unsigned char *)(occ))[(s) >> 3] = 1)
 
 /* Counts the n hashes of b in the ordered table (2^k home slots), with
- * keep_occ setting the bit of every filled slot in b->occ. Returns one
+ * keep_occ 1 setting the bit of every filled slot in b->occ, 2 the byte of
+ * every group of 8 slots with a filled slot (the scan kernels). Returns one
  * past the last slot used, or 0 when the step budget ran out (the table
  * and b->occ are clean again). */
 static inline __attribute__((always_inline)) size_t
@@ -175,8 +178,10 @@ count_table(ks_bow *b, unsigned k, int keep_occ)
          * factor is */
         if (__builtin_expect((uint64_t)(key ^ x) * (uint32_t)(key + 1) == 0, 1)) {
             t[s] = (e == EMPTY ? (uint64_t)x << 32 | BIAS : e) + d;
-            if (keep_occ)
+            if (keep_occ == 1)
                 SET(occ, s);
+            else
+                MARK(occ, s);
             continue;
         }
         size_t s0 = s;
@@ -191,16 +196,17 @@ count_table(ks_bow *b, unsigned k, int keep_occ)
             for (size_t q = j; q > s; q--)   /* clusters are short */
                 t[q] = t[q - 1];
             t[s] = (uint64_t)x << 32 | (BIAS + d);
-            if (keep_occ)
+            if (keep_occ == 1)
                 SET(occ, j);
+            else
+                MARK(occ, j);
             s = j;
         }
         if (s + 1 > top)
             top = s + 1;
         if (s - s0 > budget) {   /* crafted input: sort instead */
             memset(t, 0xff, top * sizeof *t);
-            if (keep_occ)
-                memset(occ, 0, (top + 63) / 64 * sizeof *occ);
+            memset(occ, 0, keep_occ == 1 ? (top + 63) / 64 * sizeof *occ : (top + 7) / 8);
             return 0;
         }
         budget -= s - s0;
@@ -231,20 +237,25 @@ static void log_init(void)
         log_table[c] = 1.0 + log((double)c);
 }
 
-/* Table slots for n hashes: 2^k >= 4 n, at most 2^bits (then home slot =
- * bucket: no collisions). 4 n rather than 2 n halves the collisions (on
- * the Knitfab text 7 a message instead of 14, of 163 hashes, 93 distinct)
- * and was faster with the scan of the drain kernels: 8 n was slower.
+/* Table slots for n hashes: 2^k >= 4 n (bitmap walk) or 8 n (the scan
+ * kernels), at most 2^bits (then home slot = bucket: no collisions). 4 n
+ * rather than 2 n halves the collisions (on the Knitfab text 7 a message
+ * instead of 14, of 163 hashes, 93 distinct). The scan kernels visit only
+ * the groups of 8 slots the count touched, so a larger table costs them
+ * less: count + drain in rdtsc ticks a Knitfab message (inside ks_extract,
+ * words only, least of 15 passes over the training set) 1444-1464 with
+ * 4 n, 1433-1445 with 8 n, 1551 with 16 n.
  * Grows t and uniq. */
 static ks_status reserve(ks_bow *b, size_t n, unsigned *kout)
 {
     unsigned k = 6;
-    while (((size_t)1 << k) < 4 * n && k < b->bits)
+    while (((size_t)1 << k) < (b->scan ? 8 : 4) * n && k < b->bits)
         k++;
     if (k > b->bits)
         k = b->bits;
     /* clusters push at most n entries past the last home slot; one more
-     * EMPTY ends every probe; the kernels scan whole steps of 8 slots */
+     * EMPTY ends every probe; the kernels scan whole groups of 8 slots
+     * (occ: a bit or a byte per slot or group, 64 slots a word) */
     size_t need = (((size_t)1 << k) + n + 1 + 7) & ~(size_t)7;
     if (need > b->tcap) {
         ks_free(b->t);
@@ -288,8 +299,8 @@ ks_status ks_bow_finish(ks_bow *b, uint32_t weighting, int normalize,
     ks_feature *f = out->f;
     uint32_t m = 0;
     int binary = weighting != KS_WEIGHT_LOG;
-    if ((top = b->scan ? count_table(b, k, 0) : count_table(b, k, 1)) != 0) {
-        uint64_t *occ = b->scan ? NULL : b->occ;
+    if ((top = b->scan ? count_table(b, k, 2) : count_table(b, k, 1)) != 0) {
+        uint64_t *occ = b->occ;
         if (b->scan)
             top = (top + 7) & ~(size_t)7;
         if (binary) {   /* features, normalised, straight from the table */

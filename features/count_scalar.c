@@ -2,7 +2,8 @@
  * ks_bow_binary_fn and ks_bow_compact_fn (cpu.h) that the SIMD kernels
  * must match bit for bit, in both modes: the walk over the bitmap of
  * filled slots (a bit scan per filled slot, what the scalar, SSE2, AVX2
- * and NEON kernels use) and the scan of every slot (occ NULL). */
+ * and NEON kernels use) and the scan of every slot (occ NULL: what the
+ * AVX-512 kernels' visit of the marked groups of 8 slots must give). */
 #include <math.h>
 #include <string.h>
 #include "ks/cpu.h"

@@ -71,6 +71,8 @@ static void detect(void)
                                   (b & bit_AVX512BW) && (b & bit_AVX512DQ);
     if (supported[KS_KERNEL_AVX512] && (c & bit_AVX512VBMI2))
         table[KS_KERNEL_AVX512].tok_flatten = ks_tok_flatten_avx512vbmi2;
+    if (supported[KS_KERNEL_AVX512] && (c & bit_AVX512VBMI))
+        table[KS_KERNEL_AVX512].tok_hash = ks_tok_hash_avx512vbmi;
 }
 #elif defined(KS_ARM64)
 static void detect(void) { supported[KS_KERNEL_NEON] = 1; }   /* AArch64 baseline */

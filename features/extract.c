@@ -272,13 +272,16 @@ static void header_words(ks_extractor *ex, const char *s, size_t len, uint32_t s
 
 static void on_header(ks_extractor *ex, const char *name, const char *text, size_t len)
 {
-    uint32_t seed, fam = header_family(name);
+    uint32_t seed, fam;
     size_t start = ks_bow_count(ex->bow);
     if (!strcmp(name, "subject")) {   /* the text starts with the subject */
         keep_text(ex, text, len);
         keep_text(ex, "\n", 1);
     }
-    if (!(ex->cfg.families & fam))
+    /* without the header families (the words-only set) the field's name
+     * is not looked at: no string compares per message */
+    if (!(ex->cfg.families & (KS_FEAT_HEADERS | KS_FEAT_ALLHEADERS)) ||
+        !(ex->cfg.families & (fam = header_family(name))))
         return;
     add(ex, ks_hash32(name, strlen(name), ex->seed_hdr));   /* field present */
     seed = family_seed(ex->cfg.seed, name);
@@ -449,14 +452,16 @@ ks_status ks_extract(ks_extractor *ex, const ks_message *msg, ks_fvec *out)
         chargrams(ex, ex->text.data, ex->text.len, ex->seed_gram, KS_FEAT_CHARGRAMS);
     if (ex->cfg.families & KS_FEAT_RAWGRAMS)
         chargrams(ex, msg->data, msg->len, ex->seed_raw, KS_FEAT_RAWGRAMS);
-    for (unsigned c = 0; c < sizeof ex->longs / sizeof *ex->longs; c++)
-        for (unsigned k = 0; k < ex->longs[c]; k++)
-            add_meta(ex, "long:%u", c);
-    add_meta(ex, "bodylen:%u", log2_bucket(ex->body_bytes));
-    add_meta(ex, "urls:%u", ex->urls < 16 ? ex->urls : 16);
-    add_meta(ex, "html:%u", ex->html ? 1 : 0);
-    if (!ex->bodies)
-        add_meta(ex, "nobody");
+    if (ex->cfg.families & KS_FEAT_META) {   /* (add_meta() checks it too) */
+        for (unsigned c = 0; c < sizeof ex->longs / sizeof *ex->longs; c++)
+            for (unsigned k = 0; k < ex->longs[c]; k++)
+                add_meta(ex, "long:%u", c);
+        add_meta(ex, "bodylen:%u", log2_bucket(ex->body_bytes));
+        add_meta(ex, "urls:%u", ex->urls < 16 ? ex->urls : 16);
+        add_meta(ex, "html:%u", ex->html ? 1 : 0);
+        if (!ex->bodies)
+            add_meta(ex, "nobody");
+    }
     if (ex->err != KS_OK)
         return ex->err;
     if (ex->vbow && (st = copy_view(ex)) != KS_OK)

@@ -134,4 +134,85 @@ size_t ks_tok_hash_avx512(const unsigned char *low, const uint32_t *st, const ui
     }
     return nlong;
 }
+
+/* ks_tok_hash_avx512() with AVX512_VBMI's two-table byte permute: the
+ * key words of 8 tokens are picked out of a 128-byte window of low that
+ * starts at the first token's start (vpermt2b, bytes past each token's
+ * length zeroed by the mask), instead of 8 loads and inserts per word;
+ * the start value (seed:seed) ^ len * P0 comes from a 16-entry table
+ * (vpermt2q: len 16 is entry 0). The window is a masked load of the bytes
+ * up to 16 past the last start, which is all cpu.h lets the kernel read;
+ * a step whose tokens span more than the window, and the last, partial
+ * step, go through ks_tok_hash_avx512(). The second word is hashed for
+ * every step, not behind a branch: whether a step has a token longer than
+ * 8 bytes is a coin toss in text (with the branch this kernel was slower
+ * than ks_tok_hash_avx512() inside extract-words; without it, 535 against
+ * 655 TSC ticks a Knitfab message). Chosen at start-up when the CPU has
+ * VBMI (cpu.c). */
+__attribute__((target("avx512f,avx512bw,avx512dq,avx512vbmi")))
+size_t ks_tok_hash_avx512vbmi(const unsigned char *low, const uint32_t *st, const uint32_t *en,
+                              size_t m, uint32_t seed, size_t maxt, uint32_t *out)
+{
+    const __m512i p1 = _mm512_set1_epi64((long long)KS_HTOK_P1);
+    const __m512i p2 = _mm512_set1_epi64((long long)KS_HTOK_P2);
+    const __m512i sd = _mm512_set1_epi64((long long)((uint64_t)seed << 32 | seed));
+    const __m512i c8 = _mm512_set1_epi64(8), c16 = _mm512_set1_epi64(16);
+    const __m512i cmax = _mm512_set1_epi64((long long)maxt);
+    /* start values for len 16, 1..7 and 8..15 */
+    const __m512i t0 = _mm512_xor_si512(sd, _mm512_mullo_epi64(
+        _mm512_setr_epi64(16, 1, 2, 3, 4, 5, 6, 7), _mm512_set1_epi64((long long)KS_HTOK_P0)));
+    const __m512i t1 = _mm512_xor_si512(sd, _mm512_mullo_epi64(
+        _mm512_setr_epi64(8, 9, 10, 11, 12, 13, 14, 15), _mm512_set1_epi64((long long)KS_HTOK_P0)));
+    /* byte 0 of each 64-bit lane to all its 8 bytes */
+    const __m512i bcast = _mm512_set_epi64(0x0808080808080808ll, 0, 0x0808080808080808ll, 0,
+                                           0x0808080808080808ll, 0, 0x0808080808080808ll, 0);
+    const __m512i k0 = _mm512_set1_epi64(0x0706050403020100ll);
+    const __m512i k1 = _mm512_set1_epi64(0x0f0e0d0c0b0a0908ll);
+    size_t nlong = 0, i = 0;
+    for (; i + 8 <= m; i += 8) {
+        uint32_t base = st[i], span = st[i + 7] + 16 - base;
+        if (__builtin_expect(span > 128, 0)) {   /* the tokens span more than the window */
+            nlong += ks_tok_hash_avx512(low, st + i, en + i, 8, seed, maxt, out + i);
+            continue;
+        }
+        __m256i s = _mm256_loadu_si256((const void *)(st + i));
+        __m256i e = _mm256_loadu_si256((const void *)(en + i));
+        __m512i len = _mm512_cvtepu32_epi64(_mm256_sub_epi32(e, s));
+        __m512i off = _mm512_cvtepu32_epi64(_mm256_sub_epi32(s, _mm256_set1_epi32((int)base)));
+        __mmask64 wlo = span >= 64 ? ~0ull : (1ull << span) - 1;
+        __mmask64 whi = span > 64 ? (span >= 128 ? ~0ull : (1ull << (span - 64)) - 1) : 0;
+        __m512i lo = _mm512_maskz_loadu_epi8(wlo, low + base);
+        __m512i hi = _mm512_maskz_loadu_epi8(whi, low + base + 64);
+        /* per byte: its token's offset in the window and its length */
+        __m512i offb = _mm512_shuffle_epi8(off, bcast);
+        __m512i lenb = _mm512_shuffle_epi8(_mm512_min_epu64(len, c16), bcast);
+        __m512i w0 = _mm512_maskz_permutex2var_epi8(_mm512_cmplt_epu8_mask(k0, lenb), lo,
+                                                    _mm512_add_epi8(offb, k0), hi);
+        __m512i h = _mm512_permutex2var_epi64(t0, len, t1);
+        h = _mm512_mullo_epi64(_mm512_xor_si512(h, w0), p1);
+        h = _mm512_xor_si512(h, _mm512_srli_epi64(h, 32));
+        /* the second word of the tokens longer than 8, without a branch
+         * (whether a step has one is a coin toss) */
+        __mmask8 two = _mm512_cmpgt_epu64_mask(len, c8);
+        __m512i w1 = _mm512_maskz_permutex2var_epi8(_mm512_cmplt_epu8_mask(k1, lenb), lo,
+                                                    _mm512_add_epi8(offb, k1), hi);
+        __m512i h2 = _mm512_mullo_epi64(_mm512_xor_si512(h, w1), p1);
+        h = _mm512_mask_xor_epi64(h, two, h2, _mm512_srli_epi64(h2, 32));
+        h = _mm512_srli_epi64(_mm512_mullo_epi64(h, p2), 32);
+        _mm256_storeu_si256((void *)(out + i), _mm512_cvtepi64_epi32(h));
+        nlong += (size_t)__builtin_popcount(_mm512_cmpgt_epu64_mask(len, cmax));
+        /* longer than 16 bytes: one at a time (not at all past maxt) */
+        __mmask8 over = _mm512_cmpgt_epu64_mask(len, c16);
+        if (__builtin_expect(over != 0, 0)) {
+            for (; over; over &= (__mmask8)(over - 1)) {
+                size_t k = i + (size_t)__builtin_ctz(over), n = en[k] - st[k];
+                if (n <= maxt)
+                    out[k] = ks_hash_tok_padded(low + st[k], n, seed);
+            }
+        }
+    }
+    if (i < m)
+        nlong += ks_tok_hash_avx512(low, st + i, en + i, m - i, seed, maxt, out + i);
+    return nlong;
+}
 #endif

@@ -36,11 +36,15 @@ typedef void (*ks_tok_classify_fn)(const unsigned char *src, size_t n,
 
 /* The counting kernels drain bow.c's ordered table: t[0..n) holds entries
  * bucket << 32 | (count + 2^31) and EMPTY slots (all ones); the filled
- * slots, in slot order, are the distinct buckets in ascending order. With
- * occ (a bit per filled slot), the kernel visits the slots of its set bits
- * below n and clears them; with occ NULL (kernels with bow_scan set: the
- * table was filled without the bitmap) it scans every slot, n a multiple
- * of 8. Either way every slot is EMPTY afterwards.
+ * slots, in slot order, are the distinct buckets in ascending order. For
+ * kernels without bow_scan, occ has a bit per filled slot: the kernel
+ * visits the slots of its set bits below n and clears them. For kernels
+ * with bow_scan, n is a multiple of 8 and occ is a byte map read as
+ * unsigned char[n / 8]: byte q is not 0 when the group of slots 8 q ..
+ * 8 q + 7 may hold entries (every group that does is marked); the kernel
+ * visits the marked groups and zeroes the map. The scalar kernels, the
+ * specification, take occ NULL as well: then they scan every slot. Either
+ * way every slot is EMPTY afterwards.
  *
  * ks_bow_binary_fn writes the binary feature of every entry whose count is
  * not 0 to out, a ks_feature array (features.h: {uint32_t index; float
@@ -75,7 +79,7 @@ typedef struct {
     ks_tok_classify_fn classify;    /* NULL when not built for this arch */
     ks_bow_binary_fn bow_binary;    /* counting table -> binary features */
     ks_bow_compact_fn bow_compact;  /* counting table -> entries (log weights) */
-    int bow_scan;                   /* 1: the counting kernels scan (occ NULL) */
+    int bow_scan;                   /* 1: the counting kernels take the group map */
     ks_tok_flatten_fn tok_flatten;  /* NULL: tokenize.c walks the bits itself */
     ks_tok_hash_fn tok_hash;        /* with tok_flatten */
 } ks_kernel;
@@ -116,7 +120,8 @@ void ks_tok_classify_neon(const unsigned char *src, size_t n,
 
 /* The token-walk kernels: scalar is the specification (no kernel uses
  * it); AVX-512 (F, DQ), its flatten kernel replaced by the VBMI2 one at
- * start-up when the CPU has AVX512_VBMI2. */
+ * start-up when the CPU has AVX512_VBMI2, its hash kernel by the VBMI one
+ * (and BW) when it has AVX512_VBMI. */
 void ks_tok_flatten_scalar(const uint64_t *word, size_t nw, uint32_t *st, uint32_t *en,
                            size_t *ns, size_t *ne);
 void ks_tok_flatten_avx512(const uint64_t *word, size_t nw, uint32_t *st, uint32_t *en,
@@ -127,11 +132,13 @@ size_t ks_tok_hash_scalar(const unsigned char *low, const uint32_t *st, const ui
                           size_t m, uint32_t seed, size_t maxt, uint32_t *out);
 size_t ks_tok_hash_avx512(const unsigned char *low, const uint32_t *st, const uint32_t *en,
                           size_t m, uint32_t seed, size_t maxt, uint32_t *out);
+size_t ks_tok_hash_avx512vbmi(const unsigned char *low, const uint32_t *st, const uint32_t *en,
+                              size_t m, uint32_t seed, size_t maxt, uint32_t *out);
 
 /* The counting kernels (bow.c): scalar is the specification (both modes)
  * and the one SSE2, AVX2 and NEON use (SSE2 and AVX2 scans were slower
  * than its bitmap walk, bench/README.md; NEON was not measured). AVX-512
- * scans. */
+ * scans the marked groups. */
 size_t ks_bow_binary_scalar(uint64_t *t, uint64_t *occ, size_t n, void *out, int normalize);
 size_t ks_bow_binary_avx512(uint64_t *t, uint64_t *occ, size_t n, void *out, int normalize);
 size_t ks_bow_compact_scalar(uint64_t *t, uint64_t *occ, size_t n, uint64_t *out);

@@ -2,7 +2,9 @@
  * ks_bow_compact_fn; bow.c) of every kernel the CPU runs against the
  * scalar specification (STYLE.md 9): the drain kernels on seeded random
  * tables (every table length 0..3x the vector width and more, empty and
- * full tables, zero, extreme and opposite counts), and ks_bow_finish()
+ * full tables, zero, extreme and opposite counts; for the kernels that
+ * visit marked groups of 8 slots, maps with every filled group marked and
+ * some empty ones too, more than 64 groups), and ks_bow_finish()
  * end to end on hash sets with duplicates, all-equal hashes, every length
  * 0..3x the vector width, colliding buckets (one home slot) and signs
  * that cancel. Features, order and value bits must be identical. */
@@ -66,6 +68,8 @@ ParameterizedTest(int *k, count, drain)
     enum { MAXN = 3 * VEC * 64 };
     static uint64_t t1[MAXN + 64], t2[MAXN + 64], o1[MAXN + VEC + 8], o2[MAXN + VEC + 8];
     static uint64_t occ1[MAXN / 64 + 2], occ2[MAXN / 64 + 2];
+    static uint64_t grp[MAXN / 8 / 8 + 2];   /* the scan kernels' byte per group */
+    unsigned char *g = (unsigned char *)grp;
     for (int round = 0; round < 3000; round++) {
         /* every length 0..3x the vector width (whole steps when scanning),
          * then random ones */
@@ -78,7 +82,13 @@ ParameterizedTest(int *k, count, drain)
         memcpy(occ2, occ1, sizeof occ1);
         memset(o1, 0xa5, sizeof o1);
         memset(o2, 0xa5, sizeof o2);
-        uint64_t *occ = kn->bow_scan ? NULL : occ2;
+        uint64_t *occ = kn->bow_scan ? grp : occ2;
+        if (kn->bow_scan) {   /* every group with a filled slot, and some others */
+            memset(grp, 0, sizeof grp);
+            for (size_t s = 0; s < n; s++)
+                if (t1[s] != EMPTY || rnd() % 16 == 0)
+                    g[s / 8] = 1 + (unsigned char)(rnd() % 255);
+        }
         size_t m1, m2;
         if (compact) {
             m1 = ks_bow_compact_scalar(t1, kn->bow_scan ? NULL : occ1, n, o1);
@@ -94,8 +104,10 @@ ParameterizedTest(int *k, count, drain)
             cr_assert_eq(o2[i], 0xa5a5a5a5a5a5a5a5ull, "round %d: written past the room", round);
         for (size_t s = 0; s < n; s++)
             cr_assert_eq(t2[s], EMPTY, "round %d: slot %zu not emptied", round, s);
-        for (size_t w = 0; occ && w < n / 64 + 1; w++)
+        for (size_t w = 0; !kn->bow_scan && w < n / 64 + 1; w++)
             cr_assert_eq(occ2[w], 0, "round %d: occ word %zu not cleared", round, w);
+        for (size_t q = 0; kn->bow_scan && q < sizeof grp; q++)
+            cr_assert_eq(g[q], 0, "round %d: group byte %zu not cleared", round, q);
     }
 }
 

@@ -5,7 +5,8 @@
  * crossing 64-bit words, every word count 0..64), hashing on tokens of
  * every length 1..80 around the 8- and 16-byte word edges and max_token,
  * every token count 0..3x the vector width (8 tokens) and more, unaligned
- * starts. Positions, counts and hashes must be identical. (ks_tokenize_hash
+ * starts, 8 tokens spanning up to and past the VBMI kernel's 128-byte
+ * window. Positions, counts and hashes must be identical. (ks_tokenize_hash
  * with these kernels is checked in tokenize_kernels_test.c.) */
 #include <criterion/criterion.h>
 #include <criterion/parameterized.h>
@@ -110,7 +111,15 @@ ParameterizedTest(int *k, tokhash, hash)
         memset(o1, 0, sizeof o1);
         memset(o2, 0, sizeof o2);
         size_t l1 = ks_tok_hash_scalar(low, st, en, n, seed, maxt, o1);
-        size_t l2 = kn->tok_hash(low, st, en, n, seed, maxt, o2);
+        size_t l2;
+#if defined(__x86_64__)
+        /* the AVX-512 kernel's hash is the VBMI one where the CPU has it:
+         * check the plain AVX-512F/DQ one too, every other round */
+        if (*k == KS_KERNEL_AVX512 && round % 2)
+            l2 = ks_tok_hash_avx512(low, st, en, n, seed, maxt, o2);
+        else
+#endif
+            l2 = kn->tok_hash(low, st, en, n, seed, maxt, o2);
         cr_assert_eq(l1, l2, "round %d: %zu vs %zu long tokens", round, l1, l2);
         for (size_t i = 0; i < n; i++) {
             size_t len = en[i] - st[i];
@@ -123,4 +132,23 @@ ParameterizedTest(int *k, tokhash, hash)
         for (size_t i = n; i < MAXM + 16; i++)
             cr_assert_eq(o2[i], 0, "round %d: written past the tokens", round);
     }
+    /* 8 tokens whose last one, 1..16 bytes, starts so that the bytes the
+     * kernel may read (16 past every start) span 120..136: both sides of
+     * the VBMI kernel's 128-byte window, at every start offset */
+    for (size_t span = 120; span <= 136; span++)
+        for (size_t last = 1; last <= 16; last++)
+            for (size_t base = 0; base < 64; base += 7) {
+                for (size_t i = 0; i < 7; i++) {
+                    st[i] = (uint32_t)(base + 2 * i);
+                    en[i] = st[i] + 1;
+                }
+                st[7] = (uint32_t)(base + span - 16);
+                en[7] = st[7] + (uint32_t)last;
+                memset(o1, 0, sizeof o1);
+                memset(o2, 0, sizeof o2);
+                ks_tok_hash_scalar(low, st, en, 8, 7, 40, o1);
+                kn->tok_hash(low, st, en, 8, 7, 40, o2);
+                cr_assert(!memcmp(o1, o2, 8 * sizeof *o1), "span %zu last %zu base %zu differs",
+                          span, last, base);
+            }
 }
