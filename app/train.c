@@ -80,7 +80,7 @@ typedef struct {
     ks_oos *oos;         /* out-of-sample scores for calibration, or NULL */
     unsigned pass, passes;   /* the pass running, of how many */
     int keep;            /* spam-update --calibration keep */
-    double loss;         /* summed weighted log loss of the pass */
+    double loss;         /* summed weighted loss (hinge or log) of the pass */
     double wsum;         /* summed weights of the pass */
     uint64_t learned;
     int relearned;       /* an update learning from zero weights: the
@@ -412,7 +412,10 @@ static void class_weights(trainer *t, const ks_dataset_stats *s)
     ks_log(KS_LOG_INFO, "example weights: ham %.3f, spam %.3f", t->weight[0], t->weight[1]);
 }
 
-static ks_status make_model(const ks_app_opts *o, const ks_dataset_stats *s, ks_model **m)
+/* The model to train: a new one, or the loaded one (*relearned: its weights
+ * were reset to relearn the reservoir with the new data). */
+static ks_status make_model(const ks_app_opts *o, const ks_dataset_stats *s, ks_model **m,
+                            int *relearned)
 {
     ks_status st;
     if (o->mode == KS_APP_TRAIN) {
@@ -448,6 +451,7 @@ static ks_status make_model(const ks_app_opts *o, const ks_dataset_stats *s, ks_
            "seen) and the new data", ks_model_replay_count(*m),
            (unsigned long long)(ks_model_seen(*m, 0) + ks_model_seen(*m, 1)));
     ks_model_reset_weights(*m);
+    *relearned = 1;
     return KS_OK;
 }
 
@@ -529,13 +533,11 @@ static ks_status calibration_start(const ks_app_opts *o, trainer *t, double *tar
 {
     const ks_calibration *c = ks_model_calibration(t->m);
     int update = o->mode == KS_APP_UPDATE;
-    uint32_t mode;
     /* a relearned model is new weights, learned from the reservoir and the
      * new data as spam-train learns: calibrated anew on both, the model's way */
-    t->relearned = update && o->relearn && ks_model_replay_count(t->m) > 0;
-    mode = o->scores >= 0 ? (uint32_t)o->scores
-         : !update ? KS_SCORES_CROSSFIT
-         : t->relearned || !isnan(o->target_fpr) ? c->scores : KS_APP_SCORES_KEEP;
+    uint32_t mode = o->scores >= 0 ? (uint32_t)o->scores
+                  : !update ? KS_SCORES_CROSSFIT
+                  : t->relearned || !isnan(o->target_fpr) ? c->scores : KS_APP_SCORES_KEEP;
     *target = o->target_fpr;
     *fixed = o->threshold;
     if (update && isnan(*target) && isnan(*fixed)) {   /* the model's rule */
@@ -595,7 +597,7 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
 
     if ((st = ks_app_open_dataset(o, ds)) != KS_OK)
         return st;
-    if ((st = make_model(o, ks_dataset_stats_get(*ds), &t->m)) != KS_OK)
+    if ((st = make_model(o, ks_dataset_stats_get(*ds), &t->m, &t->relearned)) != KS_OK)
         return st;
     passes = (o->train_set & KS_SET_PASSES) ? o->train.passes : ks_model_train_config(t->m)->passes;
     trainer_settings(t, o, passes);
