@@ -62,7 +62,7 @@
 
 size_t ks_bow_binary_avx512(uint64_t *t, uint64_t *occ, size_t n, void *out, int normalize)
 {
-    const __m512i empty = _mm512_set1_epi64(-1);
+    const __m512i empty = _mm512_set1_epi64((long long)KS_BOW_EMPTY);
     const __m512i bias = _mm512_set1_epi64((long long)(0x80000000ull << 32));
     const __m512i one = _mm512_set1_epi64(0x3f800000ll << 32);
     const __m512i sign = _mm512_set1_epi64((long long)(0x8000000000000000ull));
@@ -71,7 +71,7 @@ size_t ks_bow_binary_avx512(uint64_t *t, uint64_t *occ, size_t n, void *out, int
     FOR_MARKED(occ, n / 8, i, {
         __m512i e = _mm512_loadu_si512((const void *)(t + i));
         __m512i c = _mm512_slli_epi64(e, 32);   /* the count word, high */
-        __mmask8 live = _mm512_mask_cmpneq_epu64_mask(_mm512_cmpneq_epu64_mask(e, empty), c, bias);
+        __mmask8 live = _mm512_cmpneq_epu64_mask(c, bias);   /* count not 0 (nor EMPTY) */
         /* index | 1.0f | sign (count word's bit 31 clear: ~c & sign) */
         __m512i f = _mm512_ternarylogic_epi64(_mm512_or_si512(_mm512_srli_epi64(e, 32), one), c,
                                               sign, 0xf2);
@@ -95,7 +95,7 @@ size_t ks_bow_binary_avx512(uint64_t *t, uint64_t *occ, size_t n, void *out, int
 
 size_t ks_bow_compact_avx512(uint64_t *t, uint64_t *occ, size_t n, uint64_t *out)
 {
-    const __m512i empty = _mm512_set1_epi64(-1);
+    const __m512i empty = _mm512_set1_epi64((long long)KS_BOW_EMPTY);
     size_t m = 0;
     FOR_MARKED(occ, n / 8, i, {
         __m512i e = _mm512_loadu_si512((const void *)(t + i));

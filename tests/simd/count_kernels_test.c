@@ -17,7 +17,7 @@
 #include "ks/features.h"
 #include "kernel_test.h"
 
-#define EMPTY (~0ull)
+#define EMPTY KS_BOW_EMPTY
 #define VEC 8   /* slots per step of the widest kernel (AVX-512) */
 
 static const int kernels[] = {KS_KERNEL_SSE2, KS_KERNEL_AVX2, KS_KERNEL_AVX512, KS_KERNEL_NEON};
