@@ -168,6 +168,11 @@ size_t ks_tok_hash_avx512vbmi(const unsigned char *low, const uint32_t *st, cons
                                            0x0808080808080808ll, 0, 0x0808080808080808ll, 0);
     const __m512i k0 = _mm512_set1_epi64(0x0706050403020100ll);
     const __m512i k1 = _mm512_set1_epi64(0x0f0e0d0c0b0a0908ll);
+    const __m512i iota = _mm512_set_epi8(63, 62, 61, 60, 59, 58, 57, 56, 55, 54, 53, 52, 51, 50,
+        49, 48, 47, 46, 45, 44, 43, 42, 41, 40, 39, 38, 37, 36, 35, 34, 33, 32, 31, 30, 29, 28,
+        27, 26, 25, 24, 23, 22, 21, 20, 19, 18, 17, 16, 15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4,
+        3, 2, 1, 0);
+    const __m512i iota64 = _mm512_add_epi8(iota, _mm512_set1_epi8(64));
     size_t nlong = 0, i = 0;
     for (; i + 8 <= m; i += 8) {
         uint32_t base = st[i], span = st[i + 7] + 16 - base;
@@ -179,8 +184,12 @@ size_t ks_tok_hash_avx512vbmi(const unsigned char *low, const uint32_t *st, cons
         __m256i e = _mm256_loadu_si256((const void *)(en + i));
         __m512i len = _mm512_cvtepu32_epi64(_mm256_sub_epi32(e, s));
         __m512i off = _mm512_cvtepu32_epi64(_mm256_sub_epi32(s, _mm256_set1_epi32((int)base)));
-        __mmask64 wlo = span >= 64 ? ~0ull : (1ull << span) - 1;
-        __mmask64 whi = span > 64 ? (span >= 128 ? ~0ull : (1ull << (span - 64)) - 1) : 0;
+        /* the window's bytes below span, by byte compares: span (23 ..
+         * 128) is around 64 in text, and the former shifts under
+         * span >= 64 / span > 64 tests were branches that mispredicted */
+        __m512i sp = _mm512_set1_epi8((char)span);
+        __mmask64 wlo = _mm512_cmplt_epu8_mask(iota, sp);
+        __mmask64 whi = _mm512_cmplt_epu8_mask(iota64, sp);
         __m512i lo = _mm512_maskz_loadu_epi8(wlo, low + base);
         __m512i hi = _mm512_maskz_loadu_epi8(whi, low + base + 64);
         /* per byte: its token's offset in the window and its length */
