@@ -28,6 +28,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include "ks/alloc.h"
@@ -38,7 +39,10 @@ struct ks_bow {
     ks_hashes h;       /* hashes added since reset */
     uint32_t mask;     /* 2^hash_bits - 1, top bit clear */
     unsigned bits;     /* bits of a bucket, <= 31 */
-    uint64_t *t;       /* ordered table, all EMPTY between finish() calls */
+    uint64_t *t;       /* ordered table, all EMPTY between finish() calls;
+                        * 64-byte aligned (in tmem): a group of 8 slots is
+                        * one cache line */
+    void *tmem;
     uint64_t *occ;     /* bit per filled slot of t, or (scan) byte per group
                         * of 8 slots touched; all 0 between calls */
     size_t tcap;       /* words of t */
@@ -87,7 +91,7 @@ void ks_bow_free(ks_bow *b)
     if (!b)
         return;
     ks_hashes_free(&b->h);
-    ks_free(b->t);
+    ks_free(b->tmem);
     ks_free(b->occ);
     ks_free(b->uniq);
     ks_free(b);
@@ -287,13 +291,15 @@ static ks_status reserve(ks_bow *b, size_t n, unsigned *kout)
      * (occ: a bit or a byte per slot or group, 64 slots a word) */
     size_t need = (((size_t)1 << k) + n + 1 + 7) & ~(size_t)7;
     if (need > b->tcap) {
-        ks_free(b->t);
+        ks_free(b->tmem);
         ks_free(b->occ);
         b->tcap = 0;
-        b->t = ks_malloc(need * sizeof *b->t);
+        b->t = NULL;
+        b->tmem = ks_malloc(need * sizeof *b->t + 63);
         b->occ = ks_calloc((need + 63) / 64, sizeof *b->occ);
-        if (!b->t || !b->occ)
+        if (!b->tmem || !b->occ)
             return ks_fail(KS_ERR_NOMEM, "out of memory counting tokens");
+        b->t = (uint64_t *)(((uintptr_t)b->tmem + 63) & ~(uintptr_t)63);
         fill_empty(b->t, need);
         b->tcap = need;
     }
