@@ -13,11 +13,12 @@
  * the bits of 1.0f and the sign (bit 31 of the count word clear: count
  * < 0) moved to bit 63. The live lanes are compressed in a register and
  * stored whole (out has 8 words of room past the last feature): the
- * memory form of vpcompressq is slow on some cores (AMD Zen 4).
+ * memory form of vpcompressq is slow on some cores (AMD Zen 4); the low
+ * half alone when it holds them all (a group rarely has more than 4: a
+ * 512-bit store each group instead cost 4-8 % of extract-words).
  *
- * Packing the marked groups into a list first, the live test on the
- * shifted count word and the whole-vector store took the binary drain
- * from about 495 to 435 rdtsc ticks a Knitfab message (the table of one
+ * Packing the marked groups into a list first took the binary drain from
+ * about 495 to 435 rdtsc ticks a Knitfab message (the table of one
  * message counted and drained in a loop over the training set's hashes,
  * least of 15 passes). */
 #if defined(__x86_64__) || defined(_M_X64)
@@ -75,11 +76,13 @@ size_t ks_bow_binary_avx512(uint64_t *t, uint64_t *occ, size_t n, void *out, int
         /* index | 1.0f | sign (count word's bit 31 clear: ~c & sign) */
         __m512i f = _mm512_ternarylogic_epi64(_mm512_or_si512(_mm512_srli_epi64(e, 32), one), c,
                                               sign, 0xf2);
-        /* the whole vector: a branch on whether the low half holds all
-         * the live lanes cost more than the second half of the store */
-        _mm512_storeu_si512((void *)(o + m), _mm512_maskz_compress_epi64(live, f));
+        __m512i cf = _mm512_maskz_compress_epi64(live, f);
+        unsigned cnt = (unsigned)__builtin_popcount(live);
+        _mm256_storeu_si256((void *)(o + m), _mm512_castsi512_si256(cf));
+        if (__builtin_expect(cnt > 4, 0))
+            _mm256_storeu_si256((void *)(o + m + 4), _mm512_extracti64x4_epi64(cf, 1));
         _mm512_storeu_si512((void *)(t + i), empty);
-        m += (size_t)__builtin_popcount(live);
+        m += cnt;
     });
     if (normalize && m) {
         __m512 s = _mm512_set1_ps((float)(1.0 / sqrt((double)m)));
