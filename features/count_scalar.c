@@ -9,7 +9,7 @@
 #include "ks/cpu.h"
 #include "ks/features.h"
 
-#define EMPTY (~0ull)
+#define EMPTY KS_BOW_EMPTY
 #define BIAS 0x80000000u   /* count 0 */
 
 /* The binary feature of entry e at f (+-1 by the count's sign, no

@@ -4,7 +4,15 @@
  * lookups, one test for what took five compares. */
 #if defined(__x86_64__) || defined(_M_X64)
 #include <immintrin.h>
+#include <stdint.h>
 #include "ks/cpu.h"
+
+/* Bytes the loop prefetches ahead of the block it classifies: past the
+ * end of a short text this is the data that comes next in a buffer (the
+ * next message); a prefetch never faults. extract-words avx512 1120 ->
+ * 1180 MB/s (extract_bench --mb 200, 512 to 4096 all within noise of
+ * each other). */
+#define PF_DIST 1024
 
 /* Word bytes by two nibble lookups (vpshufb): bit sets of the high and
  * the low nibble whose AND is not 0 exactly for ks_tok_word_byte:
@@ -22,6 +30,8 @@ void ks_tok_classify_avx512(const unsigned char *src, size_t n,
         0x25, 0x27, 0x27, 0x27, 0x37, 0x27, 0x27, 0x27, 0x27, 0x27, 0x26, 0x22, 0x22, 0x22,
         0x22, 0x2a));
     for (size_t b = 0; b < n / 64; b++) {
+        /* (an address, not a pointer past the object) */
+        _mm_prefetch((const char *)((uintptr_t)src + b * 64 + PF_DIST), _MM_HINT_T0);
         __m512i c = _mm512_loadu_si512((const void *)(src + b * 64));
         __mmask64 up = _mm512_cmple_epu8_mask(_mm512_sub_epi8(c, A), sp25);
         __m512i h = _mm512_shuffle_epi8(thi, _mm512_and_si512(_mm512_srli_epi16(c, 4), x0f));

@@ -35,7 +35,8 @@ typedef void (*ks_tok_classify_fn)(const unsigned char *src, size_t n,
                                    uint64_t *high);
 
 /* The counting kernels drain bow.c's ordered table: t[0..n) holds entries
- * bucket << 32 | (count + 2^31) and EMPTY slots (all ones); the filled
+ * bucket << 32 | (count + 2^31) and EMPTY slots (KS_BOW_EMPTY: bucket
+ * 0xffffffff, count 0; buckets are < 2^31); the filled
  * slots, in slot order, are the distinct buckets in ascending order. For
  * kernels without bow_scan, occ has a bit per filled slot: the kernel
  * visits the slots of its set bits below n and clears them. For kernels
@@ -53,6 +54,7 @@ typedef void (*ks_tok_classify_fn)(const unsigned char *src, size_t n,
  * (float)(1.0 / sqrt((double)m)) for the m features written. Returns m.
  * ks_bow_compact_fn copies every filled entry as it is (count 0 included)
  * to out (room for filled slots + 8) and returns their number. */
+#define KS_BOW_EMPTY 0xffffffff80000000ull
 typedef size_t (*ks_bow_binary_fn)(uint64_t *t, uint64_t *occ, size_t n, void *out,
                                    int normalize);
 typedef size_t (*ks_bow_compact_fn)(uint64_t *t, uint64_t *occ, size_t n, uint64_t *out);

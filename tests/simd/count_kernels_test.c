@@ -4,7 +4,7 @@
  * tables (every table length 0..3x the vector width and more, empty and
  * full tables, zero, extreme and opposite counts; for the kernels that
  * visit marked groups of 8 slots, maps with every filled group marked and
- * some empty ones too, more than 64 groups), and ks_bow_finish()
+ * some empty ones too, more than 64 and more than 512 groups), and ks_bow_finish()
  * end to end on hash sets with duplicates, all-equal hashes, every length
  * 0..3x the vector width, colliding buckets (one home slot) and signs
  * that cancel. Features, order and value bits must be identical. */
@@ -17,7 +17,7 @@
 #include "ks/features.h"
 #include "kernel_test.h"
 
-#define EMPTY (~0ull)
+#define EMPTY KS_BOW_EMPTY
 #define VEC 8   /* slots per step of the widest kernel (AVX-512) */
 
 static const int kernels[] = {KS_KERNEL_SSE2, KS_KERNEL_AVX2, KS_KERNEL_AVX512, KS_KERNEL_NEON};
@@ -65,7 +65,9 @@ static size_t fill(uint64_t *t, uint64_t *occ, size_t n, int kind)
 ParameterizedTest(int *k, count, drain)
 {
     const ks_kernel *kn = get(*k);
-    enum { MAXN = 3 * VEC * 64 };
+    /* up to 1536 groups: the AVX-512 kernels list the marked groups 512
+     * at a time */
+    enum { MAXN = 3 * VEC * 512 };
     static uint64_t t1[MAXN + 64], t2[MAXN + 64], o1[MAXN + VEC + 8], o2[MAXN + VEC + 8];
     static uint64_t occ1[MAXN / 64 + 2], occ2[MAXN / 64 + 2];
     static uint64_t grp[MAXN / 8 / 8 + 2];   /* the scan kernels' byte per group */
