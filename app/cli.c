@@ -117,9 +117,9 @@ static void usage(const ks_app_opts *o, FILE *f)
             "                        (default 20000)\n");
     if (o->mode != KS_APP_VALIDATE)
         fprintf(f,
-            "  --passes N            passes over the data (default 5; update: the\n"
+            "  --passes N            passes over the data (default 8; update: the\n"
             "                        model's)\n"
-            "  --alpha A, --l1 X, --l2 X   FTRL-Proximal learning rate (default 2;\n"
+            "  --alpha A, --l1 X, --l2 X   FTRL-Proximal learning rate (default 0.5;\n"
             "                        8 with --loss log) and penalties (default 0,\n"
             "                        1e-6; spam-train only: an update keeps the\n"
             "                        model's)\n"
@@ -135,8 +135,9 @@ static void usage(const ks_app_opts *o, FILE *f)
             "                        rehearsing the reservoir (calibration kept)\n");
     if (o->mode != KS_APP_VALIDATE)
         fprintf(f,
-            "  --balance MODE        none, prior (default: later datasets are\n"
-            "                        weighted to the class mix of the first), equal\n"
+            "  --balance MODE        none (default: every set learned at its own\n"
+            "                        class mix), prior (a later set weighted to\n"
+            "                        the class mix of the first), equal\n"
             "  --shuffle-buffer N    messages mixed in memory (default 1024)\n"
             "  --target-fpr X        store the lowest threshold whose false-positive\n"
             "                        rate on out-of-sample training scores is <= X\n"

@@ -13,9 +13,12 @@
  *
  * Class-mix shift: the example's incremental set is 50 % spam against 15 %
  * in the initial set; learning it as is drags the bias toward spam and
- * flags ham. With --balance prior (default) the examples of a later set are
+ * flags ham. With --balance prior the examples of a later set are
  * weighted so that its classes have the proportions the model saw in its
- * first set; the set still moves the weights, not the prior.
+ * first set; the set still moves the weights, not the prior. The default
+ * is none: a relearning update (spam-update's default) learns the first
+ * set's reservoir together with the new set and refits the threshold on
+ * both, and cross-validation preferred the natural mix (docs/design.md).
  */
 #define _GNU_SOURCE   /* RUSAGE_THREAD */
 #include <math.h>

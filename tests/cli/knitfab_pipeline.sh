@@ -20,8 +20,10 @@ expect_exit 0 "spam-validate updated model" "$bin/spam-validate" --dataset "$dat
 mj="$out2/metrics.json"
 acc=$(json "$mj" 'm["accuracy"]'); auc=$(json "$mj" 'm["roc_auc"]')
 echo "knitfab example: accuracy $acc, roc_auc $auc (initial model: $(json "$out1/metrics.json" 'm["accuracy"], m["roc_auc"]'))"
-check "accuracy after incremental >= 0.985 ($acc)" ge "$acc" 0.985
-check "ROC AUC after incremental >= 0.998 ($auc)" ge "$auc" 0.998
+# issue #6: accuracy >= 0.990 and (1-AUC) <= 0.10 % (measured 0.9903 and
+# 0.050 %; the example pipeline 0.972 / 0.80 %, bogofilter 0.983 / 0.22 %)
+check "accuracy after incremental >= 0.990 ($acc)" ge "$acc" 0.990
+check "ROC AUC after incremental >= 0.999 ($auc)" ge "$auc" 0.999
 check "example keys present" json "$mj" '[m[k] for k in ("timestamp","accuracy","confusion_matrix","classification_report")] and ""'
 check "classification_report has sklearn's shape" test "$(json "$mj" 'sorted(m["classification_report"].keys())')" = "['0', '1', 'accuracy', 'macro avg', 'weighted avg']"
 check "per-class report keys" test "$(json "$mj" 'sorted(m["classification_report"]["1"].keys())')" = "['f1-score', 'precision', 'recall', 'support']"

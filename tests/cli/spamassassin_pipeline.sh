@@ -17,14 +17,19 @@ check "the update rehearses the reservoir" stderr_has "rehearsing"
 check "the update relearns from zero weights" stderr_has "relearning from zero weights"
 expect_exit 0 "spam-validate updated model" "$bin/spam-validate" --dataset "$data/validate" --model "$m" --save-to "$out2"
 
+# issue #6: before the drifted data, the initial model alone ranks the split
+# at (1-AUC) <= 0.15 % (hinge alpha 0.5: 0.116 %; alpha 2 was at 0.175 %)
+check "(1-AUC) of the initial model <= 0.15 % ($(json "$out1/metrics.json" 'm["one_minus_auc_pct"]'))" ge 0.15 "$(json "$out1/metrics.json" 'm["one_minus_auc_pct"]')"
+
 mj="$out2/metrics.json"
 auc=$(json "$mj" 'm["roc_auc"]'); fp=$(json "$mj" 'm["confusion_matrix"][0][1]')
 echo "spamassassin: accuracy $(json "$mj" 'm["accuracy"]'), roc_auc $auc, false positives $fp of $(json "$mj" 'm["classification_report"]["0"]["support"]') ham (initial model: auc $(json "$out1/metrics.json" 'm["roc_auc"]'))"
 check "validate split read: 854 ham, 387 spam" test "$(json "$mj" 'm["dataset"]["ham"] * 10000 + m["dataset"]["spam"]')" = 8540387
 check "ROC AUC after incremental >= 0.999 ($auc)" ge "$auc" 0.999
-# the relearned hinge model ranks the split at (1-AUC) 0.014 %; the update
-# that continued from the weights was at 0.024 % (hinge) and 0.039 % (log)
-check "(1-AUC) after incremental <= 0.02 % ($(json "$mj" 'm["one_minus_auc_pct"]'))" ge 0.02 "$(json "$mj" 'm["one_minus_auc_pct"]')"
+# issue #6 asks <= 0.015 %: the relearned hinge model ranks the split at
+# 0.013 % (alpha 2: 0.014 %); the update that continued from the weights was
+# at 0.024 % (hinge) and 0.039 % (log)
+check "(1-AUC) after incremental <= 0.015 % ($(json "$mj" 'm["one_minus_auc_pct"]'))" ge 0.015 "$(json "$mj" 'm["one_minus_auc_pct"]')"
 check "accuracy after incremental >= 0.993 (issue #6)" ge "$(json "$mj" 'm["accuracy"]')" 0.993
 # 0.7 % of the ham at most (6 since e3123aa: four cross-fit folds instead of
 # five, chosen by bench/calibration_cv.py on training data, store a slightly

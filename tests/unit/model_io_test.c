@@ -251,7 +251,7 @@ Test(model_io, model_json_describes_the_model)
     js = slurp(path, &len);
     static const char *keys[] = {
         "\"format_version\": 3", "\"hash_bits\": 10", "\"family_names\": [",
-        "\"alpha\": 2", "\"loss\": \"hinge\"", "\"l1\": 0.01", "\"l2\": 1e-06", "\"passes\": 5",
+        "\"alpha\": 0.5", "\"loss\": \"hinge\"", "\"l1\": 0.01", "\"l2\": 1e-06", "\"passes\": 8",
         "\"threshold\": 0.5", "\"examples_seen\": {\n    \"ham\": 1000,\n    \"spam\": 250",
         "\"mode\": \"initial\"", "\"dataset\": \"data\\\\set\"",
         "\"dataset_bytes\": 123456789012", "\"skipped\": 3",

@@ -252,12 +252,12 @@ Test(model, defaults)
     ks_train_config tc;
     ks_model *m = make(0.1, 1.0, 0.0, 0.0);
     ks_train_config_default(&tc);
-    cr_assert_eq(tc.alpha, 2.0);
-    cr_assert_eq(ks_default_alpha(KS_LOSS_HINGE), 2.0);
+    cr_assert_eq(tc.alpha, 0.5);
+    cr_assert_eq(ks_default_alpha(KS_LOSS_HINGE), 0.5);
     cr_assert_eq(ks_default_alpha(KS_LOSS_LOG), 8.0);
     cr_assert_eq(tc.beta, 1.0);
-    cr_assert_eq(tc.passes, 5);
-    cr_assert_eq(tc.balance, 1);
+    cr_assert_eq(tc.passes, 8);
+    cr_assert_eq(tc.balance, 0);
     cr_assert_eq(tc.loss, KS_LOSS_HINGE);
     cr_assert_eq(ks_model_threshold(m), 0.5);
     ks_model_set_threshold(m, 0.7);
