@@ -20,6 +20,9 @@
  */
 #define _GNU_SOURCE   /* RUSAGE_THREAD */
 #include <math.h>
+#ifdef __GLIBC__
+#include <malloc.h>   /* malloc_trim */
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -472,6 +475,16 @@ static void log_cpu(void)
                (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6);
 }
 
+/* Gives the pages of freed memory back to the system (glibc keeps them,
+ * in every thread's arena, for later allocations): what one phase of
+ * training freed does not stay resident under the next phase's peak. */
+static void release_free_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
 {
     double target, fixed;
@@ -512,6 +525,7 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
                                        read-ahead's vectors can go */
             ks_prefetch_free(t->pf);
             t->pf = NULL;
+            release_free_memory();
         }
     }
     /* what learning needed goes before the reservoir fills and the model
@@ -522,6 +536,7 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     t->sb = NULL;
     ks_prefetch_free(t->pf);
     t->pf = NULL;
+    release_free_memory();
     if (t->defer && (st = offer_deferred(t, *ds, passes)) != KS_OK)
         return st;
     ks_vcache_free(t->cache);
