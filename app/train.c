@@ -475,6 +475,12 @@ static void log_cpu(void)
                (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6);
 }
 
+/* Messages read ahead: each slot keeps a message's vectors, so a few are
+ * enough (16 before: spam-train --passes 1 --calibration off on SA, 5 runs
+ * each alternated, median wall 1.79 s with 4 against 2.40 s with 16 on a
+ * loaded machine, user CPU 0.81 s both; peak RSS 1.4 MiB lower). */
+#define PREFETCH_DEPTH 4
+
 /* Gives the pages of freed memory back to the system (glibc keeps them,
  * in every thread's arena, for later allocations): what one phase of
  * training freed does not stay resident under the next phase's peak. */
@@ -499,7 +505,7 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     trainer_settings(t, o, passes);
     if ((st = ks_extractor_new(&t->ex, ks_model_features(t->m))) != KS_OK ||
         (st = ks_shuffle_new(&t->sb, o->shuffle_buffer, KS_SHUFFLE_BYTES, t->seed)) != KS_OK ||
-        (st = ks_prefetch_new(&t->pf, 16, o->threads > 1)) != KS_OK)
+        (st = ks_prefetch_new(&t->pf, PREFETCH_DEPTH, o->threads > 1)) != KS_OK)
         return st;
     ks_extractor_set_limits(t->ex, &o->mail);
     if ((t->view = ks_model_features(t->m)->view != 0) &&
