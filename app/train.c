@@ -149,6 +149,9 @@ static ks_status push_replay(trainer *t, size_t i)
     int label;
     const unsigned char *enc;
     size_t len;
+    if (i >= ks_model_replay_count(t->m))   /* dropped in this pass by the reservoir's
+                                               byte bound (KS_REPLAY_BYTES) */
+        return KS_OK;
     ks_model_replay_encoded(t->m, i, &enc, &len, &label);
     return ks_shuffle_push(t->sb, enc, len, label | 2, 1.0, learn_example, t);   /* | 2: replay */
 }
