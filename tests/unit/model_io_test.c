@@ -476,7 +476,7 @@ static size_t replay_blob(uint32_t t, size_t spread, unsigned char *b)
 
 static int replay_blob_ok(const unsigned char *d, size_t n, size_t spread)
 {
-    unsigned char want[8192];
+    static unsigned char want[16384];
     uint32_t t;
     if (n < 4)
         return 0;
@@ -489,7 +489,7 @@ static int replay_blob_ok(const unsigned char *d, size_t n, size_t spread)
  * kept, each intact, and a save and load continues as in memory. */
 Test(model_io, replay_reservoir_bounded_by_bytes)
 {
-    static unsigned char blob[8192];
+    static unsigned char blob[16384];
     enum { K = 4096 };
     ks_model *m, *l;
     ks_feature_config fc;
@@ -528,28 +528,29 @@ Test(model_io, replay_reservoir_bounded_by_bytes)
         cr_assert_eq(t, ref[i], "slot %zu: offer %u, Algorithm R keeps %u", i, t, ref[i]);
     }
     ks_model_free(m);
-    /* large examples: 6000 offers of ~4 KB (24 MB) into KS_REPLAY_BYTES */
+    /* large examples: 6000 offers of ~8 KB (48 MB; 4096 of them ~32 MB)
+     * into KS_REPLAY_BYTES (16 MiB) */
     cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
     for (uint32_t t = 0; t < 6000; t++) {
-        size_t len = replay_blob(t, 8000, blob);
+        size_t len = replay_blob(t, 16000, blob);
         cr_assert_eq(ks_model_replay_offer_encoded(m, blob, len, t & 1), KS_OK);
         cr_assert_leq(ks_model_replay_bytes(m), KS_REPLAY_BYTES, "offer %u: %zu bytes kept", t,
                       ks_model_replay_bytes(m));
     }
     cr_assert_lt(ks_model_replay_count(m), K);
-    cr_assert_gt(ks_model_replay_count(m), KS_REPLAY_BYTES / 8100, "%zu kept",
+    cr_assert_gt(ks_model_replay_count(m), KS_REPLAY_BYTES / 16100, "%zu kept",
                  ks_model_replay_count(m));
     for (size_t i = 0; i < ks_model_replay_count(m); i++) {
         const unsigned char *d;
         size_t n;
         int label;
         ks_model_replay_encoded(m, i, &d, &n, &label);
-        cr_assert(replay_blob_ok(d, n, 8000), "slot %zu is not an offered example", i);
+        cr_assert(replay_blob_ok(d, n, 16000), "slot %zu is not an offered example", i);
     }
     cr_assert_leq(m->arena_cap, KS_REPLAY_BYTES + KS_REPLAY_BYTES / 8 + 8192);
     ks_model_free(m);
     /* real vectors past the bound: saved, loaded, continued as in memory */
-    fc.hash_bits = 18;
+    fc.hash_bits = 20;
     cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
     for (uint32_t t = 0; t < 7000; t++) {
         if (t == 6000) {
@@ -558,10 +559,10 @@ Test(model_io, replay_reservoir_bounded_by_bytes)
             same_reservoir(m, l);
         }
         ks_fvec x = {0};
-        x.n = 2000 + (t * 2654435761u) % 4000;
+        x.n = 4000 + (t * 2654435761u) % 8000;   /* ~8 KB encoded */
         x.f = malloc(x.n * sizeof *x.f);
         for (uint32_t k = 0; k < x.n; k++) {
-            x.f[k].index = k * 40 + t % 40;   /* < 2^18 */
+            x.f[k].index = k * 80 + t % 80;   /* < 2^20 */
             x.f[k].value = 1.0f;
         }
         cr_assert_eq(ks_model_replay_offer(m, &x, t & 1), KS_OK);
