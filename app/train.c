@@ -580,7 +580,7 @@ int ks_app_train(const ks_app_opts *o)
     /* blocks of 128 KiB and more in mappings of their own, always (glibc
      * otherwise raises that threshold to the size of a block freed, up to
      * 32 MiB, and the arenas that then grow by realloc in the heap leave a
-     * trail of freed holes there: SA spam-update peak 94 MiB, not 49) */
+     * trail of freed holes there: SA spam-update peak 92 MiB, not 47) */
 #ifdef __GLIBC__
     mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 #endif
