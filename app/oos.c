@@ -17,6 +17,11 @@
  * 2.25) do about the same work. */
 #define HELPER_FIRST 1
 #define QDEPTH 64               /* examples queued for the helper */
+/* ... and at most this many bytes of theirs (more only for one example
+ * larger than that): a job's buffer is also cut back when it holds much
+ * more than its example, so the queue's memory follows the examples
+ * queued, not the largest ones ever seen */
+#define QBYTES ((size_t)512 << 10)
 
 /* An example handed to the helper: its encoding (the caller's vector is
  * reused as soon as ks_oos_step returns), and where its score goes. */
@@ -53,6 +58,7 @@ struct ks_oos {
     pthread_cond_t more, room;  /* a job queued / a job done */
     job q[QDEPTH];
     uint64_t put, got, done;    /* jobs queued / taken / finished */
+    size_t qbytes;              /* bytes of the jobs queued, not done */
     int stop;
     int hwait, mwait;           /* the helper / the caller waits (so a
                                    signal is sent only when one does) */
@@ -98,6 +104,7 @@ static void *helper(void *arg)
         pthread_mutex_lock(&o->mu);
         if (st != KS_OK && o->herr == KS_OK)
             o->herr = KS_ERR_NOMEM;   /* decode fails only for memory */
+        o->qbytes -= j->enc.len;
         o->done++;
         if (o->mwait)
             pthread_cond_signal(&o->room);
@@ -284,13 +291,16 @@ static ks_status step_threaded(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
             idx = o->n - 1;
     }
     pthread_mutex_lock(&o->mu);
-    while (o->put - o->done >= QDEPTH) {   /* slot put % QDEPTH is free once done */
+    /* slot put % QDEPTH is free once done */
+    while (o->put - o->done >= QDEPTH || (o->qbytes && o->qbytes + len > QBYTES)) {
         o->mwait = 1;
         pthread_cond_wait(&o->room, &o->mu);
         o->mwait = 0;
     }
     pthread_mutex_unlock(&o->mu);
     j = &o->q[o->put % QDEPTH];
+    if (j->enc.cap > 2 * len + 256)
+        ks_buf_free(&j->enc);
     ks_buf_clear(&j->enc);
     if ((st = ks_buf_append(&j->enc, enc, len)) != KS_OK)
         return st;
@@ -299,6 +309,7 @@ static ks_status step_threaded(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
     j->weight = weight;
     j->score = idx;
     pthread_mutex_lock(&o->mu);
+    o->qbytes += len;
     o->put++;
     if (o->hwait)
         pthread_cond_signal(&o->more);

@@ -117,9 +117,24 @@ ks_status ks_model_replay_put(ks_model *m, uint32_t i, const void *data, size_t 
     return KS_OK;
 }
 
-/* The slot the next offered example goes to (Algorithm R), or -1 when it
- * is not kept. Advances the count and the generator. */
-static int64_t offer_slot(ks_model *m)
+size_t ks_model_replay_bytes(const ks_model *m) { return m->arena_used - m->arena_dead; }
+
+/* Room for one more example of len bytes in a new slot. */
+static int room_for(const ks_model *m, size_t len)
+{
+    return m->nreplay < m->tc.replay && ks_model_replay_bytes(m) + HDR + len <= KS_REPLAY_BYTES;
+}
+
+/* The slot the next offered example of len bytes goes to (Algorithm R),
+ * or -1 when it is not kept. Advances the count and the generator.
+ *
+ * The byte bound: while every example offered so far was kept, a new one
+ * takes a new slot if it fits; after that an example is kept with
+ * probability k / seen (k: the examples kept now, tc.replay unless the
+ * bound made them fewer), in a new slot while one fits, else in place of
+ * a random one; bound() then drops random examples until the bytes fit.
+ * Until the bound is reached this is Algorithm R exactly. */
+static int64_t offer_slot(ks_model *m, size_t len)
 {
     uint64_t j;
     if (!m->tc.replay)
@@ -127,10 +142,28 @@ static int64_t offer_slot(ks_model *m)
     if (!m->replay_seen && !m->replay_rng)
         m->replay_rng = m->tc.seed ^ 0x7265706c6179ull;   /* "replay" */
     m->replay_seen++;
-    if (m->nreplay < m->tc.replay)
+    if (m->replay_seen == (uint64_t)m->nreplay + 1 && room_for(m, len))
         return m->nreplay;
     j = splitmix64(&m->replay_rng) % m->replay_seen;
-    return j < m->tc.replay ? (int64_t)j : -1;
+    if (j >= m->nreplay)
+        return -1;
+    return room_for(m, len) ? (int64_t)m->nreplay : (int64_t)j;
+}
+
+/* Drops random examples (the last slot takes a dropped one's place) until
+ * the kept bytes are within KS_REPLAY_BYTES; one example is kept whatever
+ * its size. */
+static void bound(ks_model *m)
+{
+    while (m->nreplay > 1 && ks_model_replay_bytes(m) > KS_REPLAY_BYTES) {
+        uint32_t k = (uint32_t)(splitmix64(&m->replay_rng) % m->nreplay), last = m->nreplay - 1;
+        m->arena_dead += HDR + m->replay[k].len;
+        if (k != last) {
+            m->replay[k] = m->replay[last];
+            memcpy(m->replay_arena + m->replay[k].off - HDR, &k, 4);   /* the entry's owner */
+        }
+        m->nreplay--;
+    }
 }
 
 static ks_status skipped(void)
@@ -142,19 +175,21 @@ ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, int label)
 {
     ks_buf b = {0};
     ks_status st;
-    int64_t i = m->replay_skipped ? -2 : offer_slot(m);
-    if (i == -2)
+    int64_t i;
+    if (m->replay_skipped)
         return skipped();
-    if (i < 0)
+    if (!m->tc.replay)
         return KS_OK;
-    if ((st = ks_fvec_encode(x, &b)) == KS_OK)
-        st = ks_model_replay_put(m, (uint32_t)i, b.data, b.len, label);
+    if ((st = ks_fvec_encode(x, &b)) == KS_OK && (i = offer_slot(m, b.len)) >= 0 &&
+        (st = ks_model_replay_put(m, (uint32_t)i, b.data, b.len, label)) == KS_OK)
+        bound(m);
     ks_buf_free(&b);
     return st;
 }
 
 ks_status ks_model_replay_offer_encoded(ks_model *m, const void *data, size_t len, int label)
 {
+    ks_status st;
     int64_t i;
     /* with a training view, the view (the second vector) is not kept */
     size_t one = m->fc.view ? ks_fvec_first_size(data, len) : len;
@@ -162,10 +197,12 @@ ks_status ks_model_replay_offer_encoded(ks_model *m, const void *data, size_t le
         return skipped();
     if (m->fc.view && !one)
         return ks_fail(KS_ERR_USAGE, "replay offer: the bytes are not an encoded vector");
-    i = offer_slot(m);
+    i = offer_slot(m, one);
     if (i < 0)
         return KS_OK;
-    return ks_model_replay_put(m, (uint32_t)i, data, one, label);
+    if ((st = ks_model_replay_put(m, (uint32_t)i, data, one, label)) == KS_OK)
+        bound(m);
+    return st;
 }
 
 size_t ks_model_replay_count(const ks_model *m) { return m->nreplay; }

@@ -168,6 +168,12 @@ ks_status ks_model_check_compatible(const ks_model *m,
  * training example once per session. */
 ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, int label);
 size_t ks_model_replay_count(const ks_model *m);
+/* The reservoir is bounded by bytes too: its examples (encoded, 8 bytes
+ * each added) stay within KS_REPLAY_BYTES; past that it keeps fewer than
+ * tc.replay, dropping random ones (replay.c). ks_model_replay_bytes: what
+ * they take now. */
+#define KS_REPLAY_BYTES ((size_t)16 << 20)
+size_t ks_model_replay_bytes(const ks_model *m);
 /* Decodes the i-th kept example (i < count) into *out (caller-owned,
  * reused). */
 ks_status ks_model_replay_get(const ks_model *m, size_t i,

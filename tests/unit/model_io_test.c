@@ -456,6 +456,128 @@ Test(model_io, replay_arena_keeps_examples_through_compaction)
     ks_model_free(m);
 }
 
+static uint64_t ref_mix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Offer t: len bytes, the first four t, the rest from t. */
+static size_t replay_blob(uint32_t t, size_t spread, unsigned char *b)
+{
+    size_t len = 4 + (t * 2654435761u) % spread;
+    for (size_t k = 0; k < len; k++)
+        b[k] = (unsigned char)(t * 7 + k);
+    memcpy(b, &t, 4);
+    return len;
+}
+
+static int replay_blob_ok(const unsigned char *d, size_t n, size_t spread)
+{
+    static unsigned char want[16384];
+    uint32_t t;
+    if (n < 4)
+        return 0;
+    memcpy(&t, d, 4);
+    return replay_blob(t, spread, want) == n && memcmp(d, want, n) == 0;
+}
+
+/* Below KS_REPLAY_BYTES the reservoir is Algorithm R exactly (a reference
+ * copy here); past it the kept bytes never exceed it, fewer examples are
+ * kept, each intact, and a save and load continues as in memory. */
+Test(model_io, replay_reservoir_bounded_by_bytes)
+{
+    static unsigned char blob[16384];
+    enum { K = 4096 };
+    ks_model *m, *l;
+    ks_feature_config fc;
+    ks_train_config tc;
+    uint32_t *ref = malloc(K * sizeof *ref);
+    uint64_t rng, seen = 0;
+    size_t nref = 0;
+    ks_feature_config_default(&fc);
+    fc.view = 0;   /* offer_encoded keeps the bytes as they are */
+    fc.hash_bits = 10;
+    ks_train_config_default(&tc);
+    tc.replay = K;
+    /* small examples: 20000 offers of at most 203 bytes fit */
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
+    rng = tc.seed ^ 0x7265706c6179ull;
+    for (uint32_t t = 0; t < 20000; t++) {
+        size_t len = replay_blob(t, 200, blob);
+        cr_assert_eq(ks_model_replay_offer_encoded(m, blob, len, t & 1), KS_OK);
+        seen++;
+        if (nref < K) {
+            ref[nref++] = t;
+        } else {
+            uint64_t j = ref_mix(&rng) % seen;
+            if (j < K)
+                ref[j] = t;
+        }
+    }
+    cr_assert_eq(ks_model_replay_count(m), K);
+    for (size_t i = 0; i < K; i++) {
+        const unsigned char *d;
+        size_t n;
+        int label;
+        uint32_t t;
+        ks_model_replay_encoded(m, i, &d, &n, &label);
+        memcpy(&t, d, 4);
+        cr_assert_eq(t, ref[i], "slot %zu: offer %u, Algorithm R keeps %u", i, t, ref[i]);
+    }
+    ks_model_free(m);
+    /* large examples: 6000 offers of ~8 KB (48 MB; 4096 of them ~32 MB)
+     * into KS_REPLAY_BYTES (16 MiB) */
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
+    for (uint32_t t = 0; t < 6000; t++) {
+        size_t len = replay_blob(t, 16000, blob);
+        cr_assert_eq(ks_model_replay_offer_encoded(m, blob, len, t & 1), KS_OK);
+        cr_assert_leq(ks_model_replay_bytes(m), KS_REPLAY_BYTES, "offer %u: %zu bytes kept", t,
+                      ks_model_replay_bytes(m));
+    }
+    cr_assert_lt(ks_model_replay_count(m), K);
+    cr_assert_gt(ks_model_replay_count(m), KS_REPLAY_BYTES / 16100, "%zu kept",
+                 ks_model_replay_count(m));
+    for (size_t i = 0; i < ks_model_replay_count(m); i++) {
+        const unsigned char *d;
+        size_t n;
+        int label;
+        ks_model_replay_encoded(m, i, &d, &n, &label);
+        cr_assert(replay_blob_ok(d, n, 16000), "slot %zu is not an offered example", i);
+    }
+    cr_assert_leq(m->arena_cap, KS_REPLAY_BYTES + KS_REPLAY_BYTES / 8 + 8192);
+    ks_model_free(m);
+    /* real vectors past the bound: saved, loaded, continued as in memory */
+    fc.hash_bits = 20;
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
+    for (uint32_t t = 0; t < 7000; t++) {
+        if (t == 6000) {
+            cr_assert_eq(ks_model_save(m, dir), KS_OK);
+            cr_assert_eq(ks_model_load(&l, dir), KS_OK, "%s", ks_error_detail());
+            same_reservoir(m, l);
+        }
+        ks_fvec x = {0};
+        x.n = 4000 + (t * 2654435761u) % 8000;   /* ~8 KB encoded */
+        x.f = malloc(x.n * sizeof *x.f);
+        for (uint32_t k = 0; k < x.n; k++) {
+            x.f[k].index = k * 80 + t % 80;   /* < 2^20 */
+            x.f[k].value = 1.0f;
+        }
+        cr_assert_eq(ks_model_replay_offer(m, &x, t & 1), KS_OK);
+        if (t >= 6000)
+            cr_assert_eq(ks_model_replay_offer(l, &x, t & 1), KS_OK);
+        cr_assert_leq(ks_model_replay_bytes(m), KS_REPLAY_BYTES);
+        free(x.f);
+    }
+    cr_assert_lt(ks_model_replay_count(m), K);
+    same_reservoir(m, l);
+    ks_model_free(m);
+    ks_model_free(l);
+    free(ref);
+}
+
 Test(model_io, replay_encoding_round_trips_both_forms)
 {
     ks_model *m;
