@@ -138,7 +138,7 @@ static void usage(const ks_app_opts *o, FILE *f)
             "  --balance MODE        none, prior (default: later datasets are\n"
             "                        weighted to the class mix of the first), equal\n"
             "  --shuffle-buffer N    messages mixed in memory (default 1024; with\n"
-            "                        at most 4 MiB of their vectors)\n"
+            "                        at most 16 MiB of their vectors)\n"
             "  --target-fpr X        store the lowest threshold whose false-positive\n"
             "                        rate on out-of-sample training scores is <= X\n"
             "                        (0 < X < 1; default: the threshold of the highest\n"

@@ -1,7 +1,7 @@
 /* train.c - initial and incremental training (spam-train, spam-update).
  *
  * Each pass streams the dataset (files in an order shuffled by seed+pass)
- * through a bounded shuffle buffer (shuffle.h: 1024 messages, 4 MiB of
+ * through a bounded shuffle buffer (shuffle.h: 1024 messages, 16 MiB of
  * vectors at most): a message's vector enters a random slot and the vector
  * it displaces is learned from. Memory is the buffer plus the model,
  * whatever the dataset's size.
@@ -470,7 +470,7 @@ static ks_status calibration_start(const ks_app_opts *o, trainer *t, double *tar
         t->keep = 1;
         return KS_OK;
     }
-    return ks_oos_new(&t->oos, t->m, mode, o->threads);
+    return ks_oos_new(&t->oos, t->m, mode, o->threads, !update || t->relearned);
 }
 
 /* The pass cache, when there are passes after the first; without a
@@ -565,14 +565,16 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
             release_free_memory();
         }
     }
-    /* what learning needed goes before the reservoir fills and the model
-     * is saved (the peak of memory is the larger of the two phases) */
-    if ((st = ks_oos_end_learning(t->oos)) != KS_OK)
-        return st;
+    /* what learning needed goes before the fold models learn (deferred
+     * cross-fit, oos.h), the reservoir fills and the model is saved (the
+     * peak of memory is the largest of the phases) */
     ks_shuffle_free(t->sb);
     t->sb = NULL;
     ks_prefetch_free(t->pf);
     t->pf = NULL;
+    release_free_memory();
+    if ((st = ks_oos_end_learning(t->oos)) != KS_OK)
+        return st;
     release_free_memory();
     if (t->defer && (st = offer_deferred(t, *ds, passes)) != KS_OK)
         return st;
