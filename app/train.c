@@ -153,10 +153,12 @@ static ks_status push_replay(trainer *t, size_t i)
     int label;
     const unsigned char *enc;
     size_t len;
+    ks_status st;
     if (i >= ks_model_replay_count(t->m))   /* dropped in this pass by the reservoir's
                                                byte bound (KS_REPLAY_BYTES) */
         return KS_OK;
-    ks_model_replay_encoded(t->m, i, &enc, &len, &label);
+    if ((st = ks_model_replay_encoded(t->m, i, &enc, &len, &label)) != KS_OK)
+        return st;
     return ks_shuffle_push(t->sb, enc, len, label | 2, 1.0, learn_example, t);   /* | 2: replay */
 }
 
@@ -344,9 +346,14 @@ static ks_status make_model(const ks_app_opts *o, const ks_dataset_stats *s, ks_
             ks_log(KS_LOG_INFO, "LIBSVM vectors: no training view (it needs the message text)");
             fc.view = 0;
         }
-        return ks_model_new(m, &fc, &o->train);
+        if ((st = ks_model_new(m, &fc, &o->train)) != KS_OK)
+            return st;
+        /* the reservoir's bytes in a temporary file, not memory */
+        if ((st = ks_model_replay_spill(*m)) == KS_ERR_IO)
+            ks_log(KS_LOG_INFO, "%s; the replay reservoir is kept in memory", ks_error_detail());
+        return st == KS_ERR_NOMEM ? st : KS_OK;
     }
-    if ((st = ks_model_load(m, o->model)) != KS_OK)
+    if ((st = ks_model_load_spilled(m, o->model)) != KS_OK)
         return st;
     ks_log(KS_LOG_INFO, "loaded model %s (checksum %08x, %zu training sessions, seen ham %llu, spam %llu)",
            o->model, ks_model_checksum(*m), ks_model_history_count(*m),
@@ -572,6 +579,12 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     t->sb = NULL;
     ks_prefetch_free(t->pf);
     t->pf = NULL;
+    ks_fvec_free(&t->scratch);   /* sized by the longest messages seen */
+    ks_fvec_free(&t->sview);
+    ks_fvec_free(&t->work);
+    ks_fvec_free(&t->wview);
+    ks_extractor_free(t->ex);
+    t->ex = NULL;
     release_free_memory();
     if ((st = ks_oos_end_learning(t->oos)) != KS_OK)
         return st;
