@@ -50,6 +50,8 @@ struct ks_model {
     struct ks_replay_file *rfile;   /* the arena in a temporary file
                                        instead of replay_arena, or NULL
                                        (replay.c, ks_model_replay_spill) */
+    size_t replay_max;         /* byte bound of the reservoir; 0:
+                                  KS_REPLAY_BYTES (tests set a smaller one) */
     int replay_skipped;        /* loaded by ks_model_load_scoring: the
                                   file's reservoir was not kept */
     uint64_t replay_seen;      /* examples offered so far, all sessions */

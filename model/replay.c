@@ -262,10 +262,13 @@ ks_status ks_model_replay_put(ks_model *m, uint32_t i, const void *data, size_t 
 
 size_t ks_model_replay_bytes(const ks_model *m) { return m->arena_used - m->arena_dead; }
 
+/* The byte bound: KS_REPLAY_BYTES unless a test set its own. */
+static size_t max_bytes(const ks_model *m) { return m->replay_max ? m->replay_max : KS_REPLAY_BYTES; }
+
 /* Room for one more example of len bytes in a new slot. */
 static int room_for(const ks_model *m, size_t len)
 {
-    return m->nreplay < m->tc.replay && ks_model_replay_bytes(m) + HDR + len <= KS_REPLAY_BYTES;
+    return m->nreplay < m->tc.replay && ks_model_replay_bytes(m) + HDR + len <= max_bytes(m);
 }
 
 /* The slot the next offered example of len bytes goes to (Algorithm R),
@@ -294,11 +297,11 @@ static int64_t offer_slot(ks_model *m, size_t len)
 }
 
 /* Drops random examples (the last slot takes a dropped one's place) until
- * the kept bytes are within KS_REPLAY_BYTES; one example is kept whatever
+ * the kept bytes are within the bound; one example is kept whatever
  * its size. */
 static ks_status bound(ks_model *m)
 {
-    while (m->nreplay > 1 && ks_model_replay_bytes(m) > KS_REPLAY_BYTES) {
+    while (m->nreplay > 1 && ks_model_replay_bytes(m) > max_bytes(m)) {
         uint32_t k = (uint32_t)(splitmix64(&m->replay_rng) % m->nreplay), last = m->nreplay - 1;
         m->arena_dead += HDR + m->replay[k].len;
         if (k != last) {
