@@ -3,6 +3,7 @@
  * "Threshold and calibration"). */
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <zlib.h>
 #include "oos.h"
@@ -251,8 +252,11 @@ static ks_status learn_fold(ks_oos *o, int k, ks_fvec *x, ks_fvec *view)
     while ((st = ks_spill_read(&r, sizeof h, &p)) == KS_OK) {
         int pair;
         memcpy(&h, p, sizeof h);
-        if ((st = ks_spill_read(&r, h.len, &p)) != KS_OK)
+        if ((st = ks_spill_read(&r, h.len, &p)) != KS_OK) {
+            if (st == KS_DONE)
+                st = ks_fail(KS_ERR_IO, "the calibration log ends inside a record");
             break;
+        }
         if (h.fold == k && h.score == UINT64_MAX)   /* never learned by its fold */
             continue;
         if ((st = ks_example_decode(p, h.len, o->dim, x, view, &pair)) != KS_OK)
@@ -272,6 +276,7 @@ typedef struct {
     ks_oos *o;
     int first, step;
     ks_status st;
+    char detail[512];   /* the failure's detail (ks_fail's is per thread) */
 } fold_share;
 
 static void *learn_folds(void *arg)
@@ -281,6 +286,8 @@ static void *learn_folds(void *arg)
     s->st = KS_OK;
     for (int k = s->first; k < FOLDS && s->st == KS_OK; k += s->step)
         s->st = learn_fold(s->o, k, &x, &view);
+    if (s->st != KS_OK)
+        snprintf(s->detail, sizeof s->detail, "%s", ks_error_detail());
     ks_fvec_free(&x);
     ks_fvec_free(&view);
     return NULL;
@@ -290,7 +297,7 @@ static void *learn_folds(void *arg)
  * thread (each model its own thread's, so the same scores). */
 static ks_status learn_log(ks_oos *o)
 {
-    fold_share mine = {o, 0, 1, KS_OK}, its = {o, 1, 2, KS_OK};
+    fold_share mine = {o, 0, 1, KS_OK, ""}, its = {o, 1, 2, KS_OK, ""};
     pthread_t th;
     int threaded = 0;
     ks_status st;
@@ -305,11 +312,13 @@ static ks_status learn_log(ks_oos *o)
     learn_folds(&mine);
     if (threaded)
         pthread_join(th, NULL);
-    st = mine.st != KS_OK ? mine.st : its.st;
-    if (st == KS_OK)
-        ks_log(KS_LOG_DEBUG, "calibration: %d fold models learned from a log of %llu bytes",
-               FOLDS, (unsigned long long)ks_spill_size(o->log));
-    return st;
+    if (mine.st != KS_OK || its.st != KS_OK) {
+        const fold_share *f = mine.st != KS_OK ? &mine : &its;
+        return ks_fail(f->st, "%s", f->detail);
+    }
+    ks_log(KS_LOG_DEBUG, "calibration: %d fold models learned from a log of %llu bytes",
+           FOLDS, (unsigned long long)ks_spill_size(o->log));
+    return KS_OK;
 }
 
 ks_status ks_oos_end_learning(ks_oos *o)
