@@ -3,9 +3,11 @@
  * "Threshold and calibration"). */
 #include <math.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <string.h>
 #include <zlib.h>
 #include "oos.h"
+#include "spill.h"
 #include "ks/alloc.h"
 #include "ks/buf.h"
 
@@ -17,6 +19,11 @@
  * 2.25) do about the same work. */
 #define HELPER_FIRST 1
 #define QDEPTH 64               /* examples queued for the helper */
+/* ... and at most this many bytes of theirs (more only for one example
+ * larger than that): a job's buffer is also cut back when it holds much
+ * more than its example, so the queue's memory follows the examples
+ * queued, not the largest ones ever seen */
+#define QBYTES ((size_t)512 << 10)
 
 /* An example handed to the helper: its encoding (the caller's vector is
  * reused as soon as ks_oos_step returns), and where its score goes. */
@@ -27,10 +34,27 @@ typedef struct {
     size_t score;               /* index in v, or SIZE_MAX: not scored */
 } job;
 
+/* Deferred cross-fit: the head of a record in the log (host layout; the
+ * file is this process's own), followed by len bytes of encoding. */
+typedef struct {
+    uint32_t len;
+    int32_t fold;               /* -1: replayed, learned by all */
+    int32_t label;
+    uint32_t unused;
+    double weight;
+    uint64_t score;             /* index in score, or UINT64_MAX: not scored */
+} rec_head;
+
 struct ks_oos {
     uint32_t mode;              /* KS_SCORES_CROSSFIT or _PROGRESSIVE */
     ks_model *fold[FOLDS];      /* cross-fit: fold k's model never learns fold k */
     uint32_t dim;               /* buckets of the models */
+    /* deferred cross-fit (a fresh model and a temporary file): the steps
+     * are logged while the real model learns, and each fold model learns
+     * the log alone afterwards (ks_oos_end_learning) */
+    ks_spill *log;              /* NULL: the fold models learn live */
+    const ks_model *base;       /* settings of the fold models */
+    unsigned threads;           /* for the fold models' phase */
     /* collected scores, 9 bytes each while training (they are the one
      * thing that grows with the data): the margin, and the index of its
      * (label, weight) in kinds; ks_oos_finish expands them into v */
@@ -53,6 +77,7 @@ struct ks_oos {
     pthread_cond_t more, room;  /* a job queued / a job done */
     job q[QDEPTH];
     uint64_t put, got, done;    /* jobs queued / taken / finished */
+    size_t qbytes;              /* bytes of the jobs queued, not done */
     int stop;
     int hwait, mwait;           /* the helper / the caller waits (so a
                                    signal is sent only when one does) */
@@ -98,6 +123,7 @@ static void *helper(void *arg)
         pthread_mutex_lock(&o->mu);
         if (st != KS_OK && o->herr == KS_OK)
             o->herr = KS_ERR_NOMEM;   /* decode fails only for memory */
+        o->qbytes -= j->enc.len;
         o->done++;
         if (o->mwait)
             pthread_cond_signal(&o->room);
@@ -137,7 +163,8 @@ static void stop_helper(ks_oos *o)
     o->threaded = 0;
 }
 
-ks_status ks_oos_new(ks_oos **out, const ks_model *m, uint32_t mode, unsigned threads)
+ks_status ks_oos_new(ks_oos **out, const ks_model *m, uint32_t mode, unsigned threads,
+                     int fresh)
 {
     ks_oos *o;
     ks_status st;
@@ -154,6 +181,20 @@ ks_status ks_oos_new(ks_oos **out, const ks_model *m, uint32_t mode, unsigned th
         return ks_fail(KS_ERR_NOMEM, "out of memory for calibration");
     o->mode = mode;
     o->dim = (uint32_t)1 << ks_model_features(m)->hash_bits;
+    o->base = m;
+    o->threads = threads;
+    if (mode == KS_SCORES_CROSSFIT && fresh) {
+        if ((st = ks_spill_new(&o->log, "calibration log")) == KS_OK) {
+            *out = o;
+            return KS_OK;
+        }
+        if (st == KS_ERR_NOMEM) {
+            ks_oos_free(o);
+            return st;
+        }
+        ks_log(KS_LOG_INFO, "%s; the fold models learn beside the model (%d x 8 bytes a "
+               "bucket more memory)", ks_error_detail(), FOLDS);
+    }
     for (int k = 0; mode == KS_SCORES_CROSSFIT && k < FOLDS; k++)
         if ((st = ks_model_clone_state(&o->fold[k], m)) != KS_OK) {
             ks_oos_free(o);
@@ -187,10 +228,97 @@ void ks_oos_free(ks_oos *o)
     ks_fvec_free(&o->hv);
     for (int k = 0; k < FOLDS; k++)
         ks_model_free(o->fold[k]);
+    ks_spill_free(o->log);
     ks_free(o->score);
     ks_free(o->kind);
     ks_free(o->v);
     ks_free(o);
+}
+
+/* Deferred cross-fit, one fold model: a fresh model learns the log in
+ * order, every example but its own fold's, and scores those of the last
+ * pass where they come: the steps ks_oos_step makes live, so the same
+ * scores, bit for bit. */
+static ks_status learn_fold(ks_oos *o, int k, ks_fvec *x, ks_fvec *view)
+{
+    ks_spill_reader r;
+    const unsigned char *p;
+    rec_head h;
+    ks_model *f;
+    ks_status st = ks_model_new(&f, ks_model_features(o->base), ks_model_train_config(o->base));
+    if (st != KS_OK)
+        return st;
+    ks_spill_reader_start(&r, o->log);
+    while ((st = ks_spill_read(&r, sizeof h, &p)) == KS_OK) {
+        int pair;
+        memcpy(&h, p, sizeof h);
+        if ((st = ks_spill_read(&r, h.len, &p)) != KS_OK) {
+            if (st == KS_DONE)
+                st = ks_fail(KS_ERR_IO, "the calibration log ends inside a record");
+            break;
+        }
+        if (h.fold == k && h.score == UINT64_MAX)   /* never learned by its fold */
+            continue;
+        if ((st = ks_example_decode(p, h.len, o->dim, x, view, &pair)) != KS_OK)
+            break;   /* memory only: we encoded it ourselves */
+        if (h.fold == k)
+            o->score[h.score] = ks_model_margin(f, x);
+        else
+            learn_example(f, x, pair ? view : NULL, h.label, h.weight);
+    }
+    ks_spill_reader_end(&r);
+    ks_model_free(f);
+    return st == KS_DONE ? KS_OK : st;
+}
+
+/* A thread's share of the fold models: folds first, first + 2, ... */
+typedef struct {
+    ks_oos *o;
+    int first, step;
+    ks_status st;
+    char detail[512];   /* the failure's detail (ks_fail's is per thread) */
+} fold_share;
+
+static void *learn_folds(void *arg)
+{
+    fold_share *s = arg;
+    ks_fvec x = {0}, view = {0};
+    s->st = KS_OK;
+    for (int k = s->first; k < FOLDS && s->st == KS_OK; k += s->step)
+        s->st = learn_fold(s->o, k, &x, &view);
+    if (s->st != KS_OK)
+        snprintf(s->detail, sizeof s->detail, "%s", ks_error_detail());
+    ks_fvec_free(&x);
+    ks_fvec_free(&view);
+    return NULL;
+}
+
+/* The fold models' phase: one at a time, or two at a time with a helper
+ * thread (each model its own thread's, so the same scores). */
+static ks_status learn_log(ks_oos *o)
+{
+    fold_share mine = {o, 0, 1, KS_OK, ""}, its = {o, 1, 2, KS_OK, ""};
+    pthread_t th;
+    int threaded = 0;
+    ks_status st;
+    if ((st = ks_spill_flush(o->log)) != KS_OK)
+        return st;
+    if (o->threads > 1 && FOLDS > 1) {
+        mine.step = 2;
+        threaded = pthread_create(&th, NULL, learn_folds, &its) == 0;
+        if (!threaded)
+            mine.step = 1;
+    }
+    learn_folds(&mine);
+    if (threaded)
+        pthread_join(th, NULL);
+    if (mine.st != KS_OK || its.st != KS_OK) {
+        const fold_share *f = mine.st != KS_OK ? &mine : &its;
+        return ks_fail(f->st, "%s", f->detail);
+    }
+    ks_log(KS_LOG_DEBUG, "calibration: %d fold models learned from a log of %llu bytes",
+           FOLDS, (unsigned long long)ks_spill_size(o->log));
+    return KS_OK;
 }
 
 ks_status ks_oos_end_learning(ks_oos *o)
@@ -198,6 +326,12 @@ ks_status ks_oos_end_learning(ks_oos *o)
     ks_status st;
     if (!o)
         return KS_OK;
+    if (o->log) {
+        st = learn_log(o);
+        ks_spill_free(o->log);
+        o->log = NULL;
+        return st;
+    }
     st = wait_idle(o);
     stop_helper(o);
     for (int k = 0; k < FOLDS; k++) {
@@ -284,13 +418,16 @@ static ks_status step_threaded(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
             idx = o->n - 1;
     }
     pthread_mutex_lock(&o->mu);
-    while (o->put - o->done >= QDEPTH) {   /* slot put % QDEPTH is free once done */
+    /* slot put % QDEPTH is free once done */
+    while (o->put - o->done >= QDEPTH || (o->qbytes && o->qbytes + len > QBYTES)) {
         o->mwait = 1;
         pthread_cond_wait(&o->room, &o->mu);
         o->mwait = 0;
     }
     pthread_mutex_unlock(&o->mu);
     j = &o->q[o->put % QDEPTH];
+    if (j->enc.cap > 2 * len + 256)
+        ks_buf_free(&j->enc);
     ks_buf_clear(&j->enc);
     if ((st = ks_buf_append(&j->enc, enc, len)) != KS_OK)
         return st;
@@ -299,6 +436,7 @@ static ks_status step_threaded(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
     j->weight = weight;
     j->score = idx;
     pthread_mutex_lock(&o->mu);
+    o->qbytes += len;
     o->put++;
     if (o->hwait)
         pthread_cond_signal(&o->more);
@@ -307,6 +445,31 @@ static ks_status step_threaded(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
         if (k != fold)
             learn_example(o->fold[k], x, view, label, weight);
     return KS_OK;
+}
+
+/* Deferred cross-fit: the step logged for the fold models (a scored
+ * example gets its place in score now, its margin later). */
+static ks_status log_step(ks_oos *o, const unsigned char *enc, size_t len, int label,
+                          double weight, int fold, int scored)
+{
+    rec_head h;
+    ks_status st;
+    memset(&h, 0, sizeof h);
+    if (len > UINT32_MAX)
+        return ks_fail(KS_ERR_USAGE, "calibration: an example of %zu bytes", len);
+    h.len = (uint32_t)len;
+    h.fold = fold;
+    h.label = label;
+    h.weight = weight;
+    h.score = UINT64_MAX;
+    if (scored) {
+        if ((st = keep(o, NAN, label, weight)) != KS_OK)
+            return st;
+        h.score = o->n - 1;
+    }
+    if ((st = ks_spill_write(o->log, &h, sizeof h)) != KS_OK)
+        return st;
+    return ks_spill_write(o->log, enc, len);
 }
 
 ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_fvec *view,
@@ -319,6 +482,8 @@ ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_f
     if (o->mode == KS_SCORES_PROGRESSIVE)
         return pass == 1 && !replay ? keep(o, ks_model_margin(m, x), label, weight) : KS_OK;
     fold = replay ? -1 : (int)(crc32(0L, enc, (uInt)len) % FOLDS);
+    if (o->log)
+        return log_step(o, enc, len, label, weight, fold, pass == passes && fold >= 0);
     if (o->threaded)
         return step_threaded(o, x, view, enc, len, label, weight, fold,
                              pass == passes && fold >= 0);

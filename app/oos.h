@@ -29,9 +29,16 @@ typedef struct ks_oos ks_oos;
  * thread learns three of the four fold models (the caller's thread the
  * other one), each fold model stepped by one thread in the order of
  * ks_oos_step calls, so the fold models and scores are bit for bit those
- * of threads 1. One caller thread. */
+ * of threads 1. One caller thread.
+ * fresh: m's state is a new model's (spam-train, a relearning update).
+ * Cross-fit on a fresh model is deferred when a temporary file can be
+ * made (spill.h): ks_oos_step logs each step there, and
+ * ks_oos_end_learning has each fold model, new, learn the log alone
+ * afterwards (two at a time with threads > 1): the same steps in the same
+ * order, so the same scores, with one or two fold models in memory at a
+ * time instead of four beside the model. m must outlive the ks_oos. */
 ks_status ks_oos_new(ks_oos **out /* OUT */, const ks_model *m, uint32_t mode,
-                     unsigned threads);
+                     unsigned threads, int fresh);
 void ks_oos_free(ks_oos *o);   /* NULL is a no-op */
 uint32_t ks_oos_mode(const ks_oos *o);
 

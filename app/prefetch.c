@@ -64,6 +64,23 @@ static int set_str(ks_buf *b, const char *s)
     return s && *s && ks_buf_append(b, s, strlen(s)) != KS_OK ? -1 : 0;
 }
 
+/* A vector's room is sized by the extractor for the message's features
+ * before duplicates go (about 8 bytes a token): after a long message it is
+ * cut back to what the vector holds, so the ring keeps vectors, not the
+ * room of the longest messages seen (that would grow with the data). */
+#define TRIM_BYTES ((size_t)64 << 10)
+static void trim(ks_fvec *v)
+{
+    size_t keep = (size_t)v->n + 8;
+    ks_feature *f;
+    if ((size_t)v->cap * sizeof *v->f <= TRIM_BYTES || v->cap <= 2 * keep)
+        return;
+    if ((f = ks_realloc(v->f, keep * sizeof *f)) != NULL) {   /* else keep the room */
+        v->f = f;
+        v->cap = (uint32_t)keep;
+    }
+}
+
 /* Reads and extracts the next message into s (either thread). */
 static void fill(ks_prefetch *p, slot *s)
 {
@@ -95,6 +112,8 @@ static void fill(ks_prefetch *p, slot *s)
         s->info.extract_st = ks_extract_view(p->ex, &s->view);
         s->info.view = s->info.extract_st == KS_OK;
     }
+    trim(&s->vec);
+    trim(&s->view);
     if (s->info.extract_st != KS_OK) {
         s->vec.n = 0;
         if (ks_buf_printf(&s->detail, "%s: message %s: %s", m.file ? m.file : "",

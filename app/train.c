@@ -1,9 +1,10 @@
 /* train.c - initial and incremental training (spam-train, spam-update).
  *
  * Each pass streams the dataset (files in an order shuffled by seed+pass)
- * through a bounded shuffle buffer: a message's vector enters a random
- * slot and the vector it displaces is learned from. Memory is the buffer
- * plus the model, whatever the dataset's size.
+ * through a bounded shuffle buffer (shuffle.h: 1024 messages, 16 MiB of
+ * vectors at most): a message's vector enters a random slot and the vector
+ * it displaces is learned from. Memory is the buffer plus the model,
+ * whatever the dataset's size.
  *
  * Only the first pass reads and extracts the dataset; it keeps every
  * message's encoded vector in the pass cache (vcache.h, a temporary file),
@@ -22,6 +23,9 @@
  */
 #define _GNU_SOURCE   /* RUSAGE_THREAD */
 #include <math.h>
+#ifdef __GLIBC__
+#include <malloc.h>   /* malloc_trim */
+#endif
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -30,6 +34,7 @@
 #include "oos.h"
 #include "prefetch.h"
 #include "progress.h"
+#include "shuffle.h"
 #include "vcache.h"
 #include "skip.h"
 #include "train_svm.h"
@@ -39,26 +44,10 @@
 #include "ks/fileio.h"
 
 typedef struct {
-    ks_buf *vec;         /* slots: vectors in compact form (ks_fvec_encode) */
-    int *label;          /* 0/1; | 2: a rehearsed (replay) example */
-    double *weight;      /* example weight of each slot */
-    size_t cap, n;       /* capacity, filled slots */
-    uint64_t rng;        /* splitmix64 state */
-} shuffle_buf;
-
-static uint64_t splitmix64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-typedef struct {
     const ks_app_opts *o;
     ks_model *m;
     ks_extractor *ex;
-    shuffle_buf sb;
+    ks_shuffle *sb;      /* the shuffle buffer (shuffle.h) */
     double weight[2];    /* example weight of new messages, by label */
     uint64_t seed;       /* shuffle seed (--seed, else the model's) */
     unsigned balance;    /* 0 none, 1 prior, 2 equal */
@@ -98,67 +87,30 @@ static void learn(trainer *t, const ks_fvec *x, int label, double w)
     t->learned++;
 }
 
-/* Learns from the vector in slot i (the calibration's fold models and
- * scores first: oos.h). */
-static void learn_slot(trainer *t, size_t i)
+/* Learns from an example the shuffle buffer gives back (the
+ * calibration's fold models and scores first: oos.h); label | 2: a
+ * rehearsed (replay) example. */
+static void learn_example(void *ctx, const unsigned char *data, size_t len, int label,
+                          double weight)
 {
-    shuffle_buf *b = &t->sb;
-    int label = b->label[i] & 1, replay = b->label[i] >> 1, pair;
-    ks_status st = ks_example_decode((const unsigned char *)b->vec[i].data, b->vec[i].len,
-                                     1u << ks_model_features(t->m)->hash_bits, &t->work,
-                                     &t->wview, &pair);
+    trainer *t = ctx;
+    int replay = label >> 1, pair;
+    ks_status st = ks_example_decode(data, len, 1u << ks_model_features(t->m)->hash_bits,
+                                     &t->work, &t->wview, &pair);
+    label &= 1;
     if (st != KS_OK) {   /* only memory can fail: we encoded it ourselves */
         if (t->err == KS_OK)
             t->err = ks_fail(KS_ERR_NOMEM, "out of memory decoding a feature vector");
         return;
     }
-    if (t->oos && (st = ks_oos_step(t->oos, t->m, &t->work, pair ? &t->wview : NULL,
-                                    (const unsigned char *)b->vec[i].data, b->vec[i].len, label,
-                                    b->weight[i], replay && !t->relearned, t->pass,
+    if (t->oos && (st = ks_oos_step(t->oos, t->m, &t->work, pair ? &t->wview : NULL, data, len,
+                                    label, weight, replay && !t->relearned, t->pass,
                                     t->passes)) != KS_OK &&
         t->err == KS_OK)
         t->err = st;
-    learn(t, &t->work, label, b->weight[i]);
+    learn(t, &t->work, label, weight);
     if (pair)   /* the message again, seen through its view */
-        learn(t, &t->wview, label, b->weight[i]);
-}
-
-/* Stores x in slot i, in compact form. */
-static ks_status store_slot(trainer *t, size_t i, const void *enc, size_t len, int label,
-                            double w)
-{
-    shuffle_buf *b = &t->sb;
-    ks_buf *v = &b->vec[i];
-    b->label[i] = label;
-    b->weight[i] = w;
-    /* about its size: a slot's memory follows what it holds, not the
-     * largest vector it ever held (peak memory stays flat in long runs) */
-    if (v->cap < len + 1 || v->cap > 2 * len + 256) {
-        char *d = ks_realloc(v->data, len + 1);
-        if (!d) {
-            ks_buf_clear(v);
-            return ks_fail(KS_ERR_NOMEM, "out of memory for the shuffle buffer");
-        }
-        v->data = d;
-        v->cap = len + 1;
-    }
-    memcpy(v->data, enc, len);
-    v->data[len] = '\0';
-    v->len = len;
-    return KS_OK;
-}
-
-/* A slot for the next vector: a free one, or once the buffer is full a
- * random one, whose vector is learned from first. */
-static size_t take_slot(trainer *t)
-{
-    shuffle_buf *b = &t->sb;
-    size_t slot;
-    if (b->n < b->cap)
-        return b->n++;
-    slot = (size_t)(splitmix64(&b->rng) % b->cap);
-    learn_slot(t, slot);
-    return slot;
+        learn(t, &t->wview, label, weight);
 }
 
 /* A cache that fails is dropped: the later passes re-read the dataset,
@@ -177,8 +129,7 @@ static void cache_check(trainer *t, ks_status st)
  * the reservoir in the last pass. */
 static ks_status push_encoded(trainer *t, const void *enc, size_t len, int label)
 {
-    size_t slot = take_slot(t);
-    ks_status st = store_slot(t, slot, enc, len, label, t->weight[label]);
+    ks_status st = ks_shuffle_push(t->sb, enc, len, label, t->weight[label], learn_example, t);
     if (st == KS_OK && t->offer)
         st = ks_model_replay_offer_encoded(t->m, enc, len, label);
     return st;
@@ -202,12 +153,16 @@ static ks_status push_scratch(trainer *t, int label, size_t source)
  * itself, one example of the earlier data). */
 static ks_status push_replay(trainer *t, size_t i)
 {
-    size_t slot = take_slot(t);
     int label;
     const unsigned char *enc;
     size_t len;
-    ks_model_replay_encoded(t->m, i, &enc, &len, &label);
-    return store_slot(t, slot, enc, len, label | 2, 1.0);   /* | 2: replay */
+    ks_status st;
+    if (i >= ks_model_replay_count(t->m))   /* dropped in this pass by the reservoir's
+                                               byte bound (KS_REPLAY_BYTES) */
+        return KS_OK;
+    if ((st = ks_model_replay_encoded(t->m, i, &enc, &len, &label)) != KS_OK)
+        return st;
+    return ks_shuffle_push(t->sb, enc, len, label | 2, 1.0, learn_example, t);   /* | 2: replay */
 }
 
 /* Rehearses reservoir examples so that, after `done` of `total` new
@@ -224,52 +179,13 @@ static ks_status replay_upto(trainer *t, uint64_t done, uint64_t total)
     return KS_OK;
 }
 
-/* Learns from what is left in the buffer, in random order. */
-static void drain(trainer *t)
-{
-    shuffle_buf *b = &t->sb;
-    while (b->n) {
-        size_t r = (size_t)(splitmix64(&b->rng) % b->n), last = b->n - 1;
-        ks_buf v = b->vec[r];
-        learn_slot(t, r);
-        b->vec[r] = b->vec[last];
-        b->label[r] = b->label[last];
-        b->weight[r] = b->weight[last];
-        b->vec[last] = v;   /* keep its memory for reuse */
-        b->n--;
-    }
-}
-
-static ks_status shuffle_init(shuffle_buf *b, size_t cap, uint64_t seed)
-{
-    b->vec = ks_calloc(cap, sizeof *b->vec);
-    b->label = ks_calloc(cap, sizeof *b->label);
-    b->weight = ks_calloc(cap, sizeof *b->weight);
-    b->cap = cap;
-    b->n = 0;
-    b->rng = seed;
-    if (!b->vec || !b->label || !b->weight)
-        return ks_fail(KS_ERR_NOMEM, "out of memory for a shuffle buffer of %zu messages", cap);
-    return KS_OK;
-}
-
-static void shuffle_free(shuffle_buf *b)
-{
-    for (size_t i = 0; b->vec && i < b->cap; i++)
-        ks_buf_free(&b->vec[i]);
-    ks_free(b->vec);
-    ks_free(b->label);
-    ks_free(b->weight);
-    memset(b, 0, sizeof *b);
-}
-
 /* A fresh random order of the reservoir examples for this pass. */
 static void shuffle_replay(trainer *t)
 {
     for (size_t i = 0; i < t->nreplay; i++)
         t->perm[i] = (uint32_t)i;
     for (size_t i = t->nreplay; i > 1; i--) {
-        size_t j = (size_t)(splitmix64(&t->sb.rng) % i);
+        size_t j = (size_t)(ks_shuffle_random(t->sb) % i);
         uint32_t tmp = t->perm[i - 1];
         t->perm[i - 1] = t->perm[j];
         t->perm[j] = tmp;
@@ -356,7 +272,7 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
     ks_status st;
     char what[64];
 
-    t->sb.rng = seed;
+    ks_shuffle_seed(t->sb, seed);
     t->pass = pass;
     t->passes = passes;
     t->loss = t->wsum = 0;
@@ -380,7 +296,7 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
     if (st != KS_DONE || (st = replay_upto(t, total, total)) != KS_OK ||
         (st = ks_app_check_skips(t->o, ds, &t->skips)) != KS_OK)
         return st;
-    drain(t);
+    ks_shuffle_drain(t->sb, learn_example, t);
     ks_progress_done(&pr);
     if (t->err != KS_OK)
         return t->err;
@@ -388,6 +304,9 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
            pass, passes, (unsigned long long)t->learned, t->replayed,
            ks_model_train_config(t->m)->loss == KS_LOSS_HINGE ? "hinge" : "log",
            t->wsum > 0 ? t->loss / t->wsum : 0.0, ks_now() - pr.start);
+    ks_log(KS_LOG_DEBUG, "shuffle buffer: a block of %zu bytes; %llu examples learned early "
+           "for its bound of %zu bytes (all passes so far)", ks_shuffle_block(t->sb),
+           (unsigned long long)ks_shuffle_early(t->sb), (size_t)KS_SHUFFLE_BYTES);
     return KS_OK;
 }
 
@@ -430,9 +349,14 @@ static ks_status make_model(const ks_app_opts *o, const ks_dataset_stats *s, ks_
             ks_log(KS_LOG_INFO, "LIBSVM vectors: no training view (it needs the message text)");
             fc.view = 0;
         }
-        return ks_model_new(m, &fc, &o->train);
+        if ((st = ks_model_new(m, &fc, &o->train)) != KS_OK)
+            return st;
+        /* the reservoir's bytes in a temporary file, not memory */
+        if ((st = ks_model_replay_spill(*m)) == KS_ERR_IO)
+            ks_log(KS_LOG_INFO, "%s; the replay reservoir is kept in memory", ks_error_detail());
+        return st == KS_ERR_NOMEM ? st : KS_OK;
     }
-    if ((st = ks_model_load(m, o->model)) != KS_OK)
+    if ((st = ks_model_load_spilled(m, o->model)) != KS_OK)
         return st;
     ks_log(KS_LOG_INFO, "loaded model %s (checksum %08x, %zu training sessions, seen ham %llu, spam %llu)",
            o->model, ks_model_checksum(*m), ks_model_history_count(*m),
@@ -556,7 +480,7 @@ static ks_status calibration_start(const ks_app_opts *o, trainer *t, double *tar
         t->keep = 1;
         return KS_OK;
     }
-    return ks_oos_new(&t->oos, t->m, mode, o->threads);
+    return ks_oos_new(&t->oos, t->m, mode, o->threads, !update || t->relearned);
 }
 
 /* The pass cache, when there are passes after the first; without a
@@ -592,6 +516,22 @@ static void log_cpu(void)
                (double)(self.ru_utime.tv_usec + self.ru_stime.tv_usec) / 1e6);
 }
 
+/* Messages read ahead: each slot keeps a message's vectors, so a few are
+ * enough (16 before: spam-train --passes 1 --calibration off on SA, 5 runs
+ * each alternated, median wall 1.79 s with 4 against 2.40 s with 16 on a
+ * loaded machine, user CPU 0.81 s both; peak RSS 1.4 MiB lower). */
+#define PREFETCH_DEPTH 4
+
+/* Gives the pages of freed memory back to the system (glibc keeps them,
+ * in every thread's arena, for later allocations): what one phase of
+ * training freed does not stay resident under the next phase's peak. */
+static void release_free_memory(void)
+{
+#ifdef __GLIBC__
+    malloc_trim(0);
+#endif
+}
+
 static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
 {
     double target, fixed;
@@ -605,8 +545,8 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     passes = (o->train_set & KS_SET_PASSES) ? o->train.passes : ks_model_train_config(t->m)->passes;
     trainer_settings(t, o, passes);
     if ((st = ks_extractor_new(&t->ex, ks_model_features(t->m))) != KS_OK ||
-        (st = shuffle_init(&t->sb, o->shuffle_buffer, t->seed)) != KS_OK ||
-        (st = ks_prefetch_new(&t->pf, 16, o->threads > 1)) != KS_OK)
+        (st = ks_shuffle_new(&t->sb, o->shuffle_buffer, KS_SHUFFLE_BYTES, t->seed)) != KS_OK ||
+        (st = ks_prefetch_new(&t->pf, PREFETCH_DEPTH, o->threads > 1)) != KS_OK)
         return st;
     ks_extractor_set_limits(t->ex, &o->mail);
     if ((t->view = ks_model_features(t->m)->view != 0) &&
@@ -632,15 +572,26 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
                                        read-ahead's vectors can go */
             ks_prefetch_free(t->pf);
             t->pf = NULL;
+            release_free_memory();
         }
     }
-    /* what learning needed goes before the reservoir fills and the model
-     * is saved (the peak of memory is the larger of the two phases) */
-    if ((st = ks_oos_end_learning(t->oos)) != KS_OK)
-        return st;
-    shuffle_free(&t->sb);
+    /* what learning needed goes before the fold models learn (deferred
+     * cross-fit, oos.h), the reservoir fills and the model is saved (the
+     * peak of memory is the largest of the phases) */
+    ks_shuffle_free(t->sb);
+    t->sb = NULL;
     ks_prefetch_free(t->pf);
     t->pf = NULL;
+    ks_fvec_free(&t->scratch);   /* sized by the longest messages seen */
+    ks_fvec_free(&t->sview);
+    ks_fvec_free(&t->work);
+    ks_fvec_free(&t->wview);
+    ks_extractor_free(t->ex);
+    t->ex = NULL;
+    release_free_memory();
+    if ((st = ks_oos_end_learning(t->oos)) != KS_OK)
+        return st;
+    release_free_memory();
     if (t->defer && (st = offer_deferred(t, *ds, passes)) != KS_OK)
         return st;
     ks_vcache_free(t->cache);
@@ -672,6 +623,13 @@ int ks_app_train(const ks_app_opts *o)
     ks_dataset *ds = NULL;
     ks_status st;
 
+    /* blocks of 128 KiB and more in mappings of their own, always (glibc
+     * otherwise raises that threshold to the size of a block freed, up to
+     * 32 MiB, and the arenas that then grow by realloc in the heap leave a
+     * trail of freed holes there: SA spam-update peak 92 MiB, not 47) */
+#ifdef __GLIBC__
+    mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
     if (o->online)
         return ks_app_online(o);
     if (ks_app_is_svm(o))   /* --algo svm, or updating an svm model */
@@ -682,7 +640,7 @@ int ks_app_train(const ks_app_opts *o)
     if (st != KS_OK)
         ks_log(KS_LOG_ERROR, "%s (no model written)", ks_error_detail());
     ks_prefetch_free(t.pf);
-    shuffle_free(&t.sb);
+    ks_shuffle_free(t.sb);
     ks_fvec_free(&t.scratch);
     ks_fvec_free(&t.work);
     ks_fvec_free(&t.sview);

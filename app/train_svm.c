@@ -23,7 +23,9 @@ int ks_app_is_svm(const ks_app_opts *o)
     int svm;
     if (o->mode == KS_APP_TRAIN)
         return o->train.algo == KS_ALGO_SVM;
-    if (o->mode != KS_APP_UPDATE || ks_model_load(&m, o->model) != KS_OK)
+    /* the settings only: a scoring load leaves out the replay reservoir
+     * (a full one here put SA spam-update's peak of memory at loading) */
+    if (o->mode != KS_APP_UPDATE || ks_model_load_scoring(&m, o->model) != KS_OK)
         return 0;
     svm = ks_model_train_config(m)->algo == KS_ALGO_SVM;
     ks_model_free(m);

@@ -47,6 +47,11 @@ struct ks_model {
     size_t arena_cap;          /* bytes allocated */
     size_t arena_dead;         /* bytes of replaced examples (compaction
                                   gives them back) */
+    struct ks_replay_file *rfile;   /* the arena in a temporary file
+                                       instead of replay_arena, or NULL
+                                       (replay.c, ks_model_replay_spill) */
+    size_t replay_max;         /* byte bound of the reservoir; 0:
+                                  KS_REPLAY_BYTES (tests set a smaller one) */
     int replay_skipped;        /* loaded by ks_model_load_scoring: the
                                   file's reservoir was not kept */
     uint64_t replay_seen;      /* examples offered so far, all sessions */

@@ -150,7 +150,8 @@ static void flush_part(ks_buf *b, ks_atomic *a, uLong *crc)
 
 /* model.bin streamed to a in parts (the file is never whole in memory:
  * the model's own state is the largest thing a save holds); *crc gets its
- * checksum. Only memory can fail here; write errors wait in a. */
+ * checksum. Only memory (or reading a reservoir kept in a temporary file)
+ * can fail here; write errors wait in a. */
 static ks_status stream_bin(const ks_model *m, ks_atomic *a, uint32_t *crc)
 {
     uint64_t nnz = stored_coords(m), rb = replay_bytes(m);
@@ -184,7 +185,13 @@ static ks_status stream_bin(const ks_model *m, ks_atomic *a, uint32_t *crc)
     put_u64(&b, rb);
     for (uint32_t i = 0; i < m->nreplay; i++) {
         const ks_replay_slot *e = &m->replay[i];
-        const unsigned char *data = m->replay_arena + e->off;
+        const unsigned char *data;
+        size_t len;
+        int label;
+        if ((st = ks_model_replay_encoded(m, i, &data, &len, &label)) != KS_OK) {
+            ks_buf_free(&b);
+            return st;
+        }
         put_bytes(&b, &e->label, 1);
         put_u32(&b, e->len);
         if (b.len + e->len > PART) {   /* the example straight from the model */
@@ -613,14 +620,20 @@ static ks_status parse(const char *path, const unsigned char *p, size_t len,
         st = read_settings(path, &r, &fc, &tc, &threshold, &cal);
     if (st == KS_OK)
         st = ks_model_alloc(&m, &fc, &tc);
-    if (st == KS_OK && ks_model_set_calibration(m, &cal) != KS_OK) {
+    if (st == KS_OK && keep_replay == 2 && (st = ks_model_replay_spill(m)) == KS_ERR_IO) {
+        ks_log(KS_LOG_INFO, "%s; the replay reservoir is kept in memory", ks_error_detail());
+        st = KS_OK;
+    }
+    if (st != KS_OK) {
+        ks_model_free(m);
+        return st;
+    }
+    if (ks_model_set_calibration(m, &cal) != KS_OK) {
         char why[512];
         snprintf(why, sizeof why, "%s", ks_error_detail());
         ks_model_free(m);
         return ks_fail(KS_ERR_MODEL, "%s: calibration out of range: %s", path, why);
     }
-    if (st != KS_OK)
-        return st;
     parent = get_u32(&r);
     count = get_u32(&r);
     st = read_history(path, &r, m, count);
@@ -681,4 +694,9 @@ ks_status ks_model_load(ks_model **out, const char *dir)
 ks_status ks_model_load_scoring(ks_model **out, const char *dir)
 {
     return load(out, dir, 0);
+}
+
+ks_status ks_model_load_spilled(ks_model **out, const char *dir)
+{
+    return load(out, dir, 2);   /* keep, in a file */
 }

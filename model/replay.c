@@ -7,9 +7,18 @@
  * saved with the model.
  *
  * Examples are kept in the compact form of ks_fvec_encode (features.h),
- * in memory and in model.bin.
+ * in memory and in model.bin; after ks_model_replay_spill (training) in
+ * an unlinked temporary file instead of memory, the same layout (the
+ * "arena" below is then that file, read back with pread: the kernel's
+ * page cache, not the process's memory).
  */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "ks/alloc.h"
 #include "ks/buf.h"
 #include "model_internal.h"
@@ -33,10 +42,28 @@ static uint64_t splitmix64(uint64_t *s)
  * the number of replacements (per-example blocks fragmented the heap). */
 #define HDR 8u
 
+/* The arena in a file: its descriptor, and a buffer for an example read
+ * back (ks_model_replay_encoded's bytes) or moved by a compaction. */
+struct ks_replay_file {
+    int fd;
+    unsigned char *buf;
+    size_t cap;
+};
+
+/* A file's arena is compacted when its dead bytes are over half of it
+ * (and over this): each byte is then moved about once on average. */
+#define FILE_COMPACT ((size_t)1 << 20)
+
 void ks_model_replay_free(ks_model *m)
 {
     ks_free(m->replay);
     ks_free(m->replay_arena);
+    if (m->rfile) {
+        close(m->rfile->fd);
+        ks_free(m->rfile->buf);
+        ks_free(m->rfile);
+    }
+    m->rfile = NULL;
     m->replay = NULL;
     m->replay_arena = NULL;
     m->nreplay = 0;
@@ -60,6 +87,106 @@ static void compact(ks_model *m)
     }
     m->arena_used = dst;
     m->arena_dead = 0;
+}
+
+static ks_status file_io(int fd, void *p, size_t n, size_t off, int wr)
+{
+    unsigned char *c = p;
+    while (n) {
+        ssize_t k = wr ? pwrite(fd, c, n, (off_t)off) : pread(fd, c, n, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return ks_fail(KS_ERR_IO, "cannot %s the replay reservoir's temporary file: %s",
+                           wr ? "write" : "read", k < 0 ? strerror(errno) : "too short");
+        c += k;
+        n -= (size_t)k;
+        off += (size_t)k;
+    }
+    return KS_OK;
+}
+
+static ks_status file_buf(struct ks_replay_file *f, size_t n)
+{
+    unsigned char *b;
+    if (n <= f->cap)
+        return KS_OK;
+    if (!(b = ks_realloc(f->buf, n)))
+        return ks_fail(KS_ERR_NOMEM, "out of memory reading the replay reservoir");
+    f->buf = b;
+    f->cap = n;
+    return KS_OK;
+}
+
+/* compact() for an arena in a file: entry by entry through the buffer
+ * (an entry is read whole before it is written lower down). */
+static ks_status compact_file(ks_model *m)
+{
+    struct ks_replay_file *f = m->rfile;
+    size_t src = 0, dst = 0;
+    ks_status st;
+    while (src < m->arena_used) {
+        unsigned char hdr[HDR];
+        uint32_t slot, len;
+        if ((st = file_io(f->fd, hdr, HDR, src, 0)) != KS_OK)
+            return st;
+        memcpy(&slot, hdr, 4);
+        memcpy(&len, hdr + 4, 4);
+        if (slot < m->nreplay && m->replay[slot].off == src + HDR) {
+            if (dst != src &&
+                ((st = file_buf(f, HDR + (size_t)len)) != KS_OK ||
+                 (st = file_io(f->fd, f->buf, HDR + (size_t)len, src, 0)) != KS_OK ||
+                 (st = file_io(f->fd, f->buf, HDR + (size_t)len, dst, 1)) != KS_OK))
+                return st;
+            m->replay[slot].off = dst + HDR;
+            dst += HDR + (size_t)len;
+        }
+        src += HDR + (size_t)len;
+    }
+    m->arena_used = dst;
+    m->arena_dead = 0;
+    if (ftruncate(f->fd, (off_t)dst) != 0)   /* gives the pages back; harmless if not */
+        ks_log(KS_LOG_DEBUG, "replay reservoir: cannot shorten its file: %s", strerror(errno));
+    return KS_OK;
+}
+
+ks_status ks_model_replay_spill(ks_model *m)
+{
+    const char *dir = getenv("TMPDIR");
+    struct ks_replay_file *f;
+    char *tmpl;
+    ks_status st;
+    if (m->rfile || m->replay_skipped)
+        return KS_OK;
+    if (!dir || !*dir)
+        dir = "/tmp";
+    if (!(f = ks_calloc(1, sizeof *f)) || !(tmpl = ks_malloc(strlen(dir) + 32))) {
+        ks_free(f);
+        return ks_fail(KS_ERR_NOMEM, "out of memory for the replay reservoir");
+    }
+    sprintf(tmpl, "%s/ks-replay.XXXXXX", dir);
+    f->fd = mkostemp(tmpl, O_CLOEXEC);
+    if (f->fd < 0) {
+        st = ks_fail(KS_ERR_IO, "%s: cannot make the replay reservoir's temporary file: %s",
+                     dir, strerror(errno));
+        ks_free(tmpl);
+        ks_free(f);
+        return st;
+    }
+    unlink(tmpl);   /* gone with the process, however it ends */
+    ks_free(tmpl);
+    if (m->arena_dead)
+        compact(m);
+    if (m->arena_used && (st = file_io(f->fd, m->replay_arena, m->arena_used, 0, 1)) != KS_OK) {
+        close(f->fd);
+        ks_free(f);
+        return st;
+    }
+    ks_free(m->replay_arena);
+    m->replay_arena = NULL;
+    m->arena_cap = 0;
+    m->rfile = f;
+    return KS_OK;
 }
 
 static ks_status arena_grow(ks_model *m, size_t cap)
@@ -88,7 +215,10 @@ static ks_status arena_room(ks_model *m, size_t extra)
 
 ks_status ks_model_replay_reserve(ks_model *m, uint32_t count, size_t bytes)
 {
-    size_t want = m->arena_used + (size_t)count * HDR + bytes;
+    size_t want;
+    if (m->rfile)   /* a file grows as it is written */
+        return KS_OK;
+    want = m->arena_used + (size_t)count * HDR + bytes;
     return want > m->arena_cap ? arena_grow(m, want) : KS_OK;
 }
 
@@ -100,14 +230,27 @@ ks_status ks_model_replay_put(ks_model *m, uint32_t i, const void *data, size_t 
         return ks_fail(KS_ERR_USAGE, "a replay example of %zu bytes is too large", len);
     if (!m->replay && !(m->replay = ks_calloc(m->tc.replay, sizeof *m->replay)))
         return ks_fail(KS_ERR_NOMEM, "out of memory for the replay reservoir");
-    if ((st = arena_room(m, HDR + len)) != KS_OK)
-        return st;
+    if (m->rfile) {
+        unsigned char hdr[HDR];
+        if (m->arena_dead > FILE_COMPACT && m->arena_dead > m->arena_used / 2 &&
+            (st = compact_file(m)) != KS_OK)
+            return st;
+        memcpy(hdr, &i, 4);
+        memcpy(hdr + 4, &len32, 4);
+        if ((st = file_io(m->rfile->fd, hdr, HDR, m->arena_used, 1)) != KS_OK ||
+            (len && (st = file_io(m->rfile->fd, (void *)data, len, m->arena_used + HDR, 1)) !=
+                        KS_OK))
+            return st;
+    } else {
+        if ((st = arena_room(m, HDR + len)) != KS_OK)
+            return st;
+        memcpy(m->replay_arena + m->arena_used, &i, 4);
+        memcpy(m->replay_arena + m->arena_used + 4, &len32, 4);
+        if (len)
+            memcpy(m->replay_arena + m->arena_used + HDR, data, len);
+    }
     if (i < m->nreplay)
         m->arena_dead += HDR + m->replay[i].len;
-    memcpy(m->replay_arena + m->arena_used, &i, 4);
-    memcpy(m->replay_arena + m->arena_used + 4, &len32, 4);
-    if (len)
-        memcpy(m->replay_arena + m->arena_used + HDR, data, len);
     m->replay[i].off = m->arena_used + HDR;
     m->replay[i].len = len32;
     m->replay[i].label = (unsigned char)(label != 0);
@@ -117,9 +260,27 @@ ks_status ks_model_replay_put(ks_model *m, uint32_t i, const void *data, size_t 
     return KS_OK;
 }
 
-/* The slot the next offered example goes to (Algorithm R), or -1 when it
- * is not kept. Advances the count and the generator. */
-static int64_t offer_slot(ks_model *m)
+size_t ks_model_replay_bytes(const ks_model *m) { return m->arena_used - m->arena_dead; }
+
+/* The byte bound: KS_REPLAY_BYTES unless a test set its own. */
+static size_t max_bytes(const ks_model *m) { return m->replay_max ? m->replay_max : KS_REPLAY_BYTES; }
+
+/* Room for one more example of len bytes in a new slot. */
+static int room_for(const ks_model *m, size_t len)
+{
+    return m->nreplay < m->tc.replay && ks_model_replay_bytes(m) + HDR + len <= max_bytes(m);
+}
+
+/* The slot the next offered example of len bytes goes to (Algorithm R),
+ * or -1 when it is not kept. Advances the count and the generator.
+ *
+ * The byte bound: while every example offered so far was kept, a new one
+ * takes a new slot if it fits; after that an example is kept with
+ * probability k / seen (k: the examples kept now, tc.replay unless the
+ * bound made them fewer), in a new slot while one fits, else in place of
+ * a random one; bound() then drops random examples until the bytes fit.
+ * Until the bound is reached this is Algorithm R exactly. */
+static int64_t offer_slot(ks_model *m, size_t len)
 {
     uint64_t j;
     if (!m->tc.replay)
@@ -127,10 +288,35 @@ static int64_t offer_slot(ks_model *m)
     if (!m->replay_seen && !m->replay_rng)
         m->replay_rng = m->tc.seed ^ 0x7265706c6179ull;   /* "replay" */
     m->replay_seen++;
-    if (m->nreplay < m->tc.replay)
+    if (m->replay_seen == (uint64_t)m->nreplay + 1 && room_for(m, len))
         return m->nreplay;
     j = splitmix64(&m->replay_rng) % m->replay_seen;
-    return j < m->tc.replay ? (int64_t)j : -1;
+    if (j >= m->nreplay)
+        return -1;
+    return room_for(m, len) ? (int64_t)m->nreplay : (int64_t)j;
+}
+
+/* Drops random examples (the last slot takes a dropped one's place) until
+ * the kept bytes are within the bound; one example is kept whatever
+ * its size. */
+static ks_status bound(ks_model *m)
+{
+    while (m->nreplay > 1 && ks_model_replay_bytes(m) > max_bytes(m)) {
+        uint32_t k = (uint32_t)(splitmix64(&m->replay_rng) % m->nreplay), last = m->nreplay - 1;
+        m->arena_dead += HDR + m->replay[k].len;
+        if (k != last) {
+            m->replay[k] = m->replay[last];
+            if (!m->rfile) {   /* the entry's owner */
+                memcpy(m->replay_arena + m->replay[k].off - HDR, &k, 4);
+            } else {
+                ks_status st = file_io(m->rfile->fd, &k, 4, m->replay[k].off - HDR, 1);
+                if (st != KS_OK)
+                    return st;
+            }
+        }
+        m->nreplay--;
+    }
+    return KS_OK;
 }
 
 static ks_status skipped(void)
@@ -142,19 +328,21 @@ ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, int label)
 {
     ks_buf b = {0};
     ks_status st;
-    int64_t i = m->replay_skipped ? -2 : offer_slot(m);
-    if (i == -2)
+    int64_t i;
+    if (m->replay_skipped)
         return skipped();
-    if (i < 0)
+    if (!m->tc.replay)
         return KS_OK;
-    if ((st = ks_fvec_encode(x, &b)) == KS_OK)
-        st = ks_model_replay_put(m, (uint32_t)i, b.data, b.len, label);
+    if ((st = ks_fvec_encode(x, &b)) == KS_OK && (i = offer_slot(m, b.len)) >= 0 &&
+        (st = ks_model_replay_put(m, (uint32_t)i, b.data, b.len, label)) == KS_OK)
+        st = bound(m);
     ks_buf_free(&b);
     return st;
 }
 
 ks_status ks_model_replay_offer_encoded(ks_model *m, const void *data, size_t len, int label)
 {
+    ks_status st;
     int64_t i;
     /* with a training view, the view (the second vector) is not kept */
     size_t one = m->fc.view ? ks_fvec_first_size(data, len) : len;
@@ -162,28 +350,43 @@ ks_status ks_model_replay_offer_encoded(ks_model *m, const void *data, size_t le
         return skipped();
     if (m->fc.view && !one)
         return ks_fail(KS_ERR_USAGE, "replay offer: the bytes are not an encoded vector");
-    i = offer_slot(m);
+    i = offer_slot(m, one);
     if (i < 0)
         return KS_OK;
-    return ks_model_replay_put(m, (uint32_t)i, data, one, label);
+    if ((st = ks_model_replay_put(m, (uint32_t)i, data, one, label)) == KS_OK)
+        st = bound(m);
+    return st;
 }
 
 size_t ks_model_replay_count(const ks_model *m) { return m->nreplay; }
 
 ks_status ks_model_replay_get(const ks_model *m, size_t i, ks_fvec *out, int *label)
 {
-    *label = m->replay[i].label;
-    ks_status st = ks_fvec_decode(m->replay_arena + m->replay[i].off, m->replay[i].len,
-                                  m->dim, out);
+    const unsigned char *data;
+    size_t len;
+    ks_status st = ks_model_replay_encoded(m, i, &data, &len, label);
+    if (st != KS_OK)
+        return st;
+    st = ks_fvec_decode(data, len, m->dim, out);
     if (st == KS_ERR_FORMAT)   /* checked on load: cannot happen */
         return ks_fail(KS_ERR_MODEL, "replay example %zu does not decode", i);
     return st;
 }
 
-void ks_model_replay_encoded(const ks_model *m, size_t i, const unsigned char **data,
-                             size_t *len, int *label)
+ks_status ks_model_replay_encoded(const ks_model *m, size_t i, const unsigned char **data,
+                                  size_t *len, int *label)
 {
-    *data = m->replay_arena + m->replay[i].off;
+    struct ks_replay_file *f = m->rfile;
+    ks_status st;
     *len = m->replay[i].len;
     *label = m->replay[i].label;
+    if (!f) {
+        *data = m->replay_arena + m->replay[i].off;
+        return KS_OK;
+    }
+    if ((st = file_buf(f, *len ? *len : 1)) != KS_OK ||
+        (st = file_io(f->fd, f->buf, *len, m->replay[i].off, 0)) != KS_OK)
+        return st;
+    *data = f->buf;
+    return KS_OK;
 }

@@ -168,6 +168,16 @@ ks_status ks_model_check_compatible(const ks_model *m,
  * training example once per session. */
 ks_status ks_model_replay_offer(ks_model *m, const ks_fvec *x, int label);
 size_t ks_model_replay_count(const ks_model *m);
+/* The reservoir is bounded by bytes too: its examples (encoded, 8 bytes
+ * each added) stay within KS_REPLAY_BYTES; past that it keeps fewer than
+ * tc.replay, dropping random ones (replay.c). ks_model_replay_bytes: what
+ * they take now. The bound is far above what 4096 examples of the
+ * SpamAssassin or Knitfab data take (about 20 MB and 3 MB), so there the
+ * reservoir is Algorithm R exactly; it caps a reservoir of huge vectors
+ * (in a temporary file, ks_model_replay_spill, it is not the process's
+ * memory; in memory it is). */
+#define KS_REPLAY_BYTES ((size_t)256 << 20)
+size_t ks_model_replay_bytes(const ks_model *m);
 /* Decodes the i-th kept example (i < count) into *out (caller-owned,
  * reused). */
 ks_status ks_model_replay_get(const ks_model *m, size_t i,
@@ -176,12 +186,23 @@ ks_status ks_model_replay_get(const ks_model *m, size_t i,
  * training loop keeps): offer a copy of data[0 .. len) (with a
  * training view, of its first vector only: the example's view after it is
  * not kept, the reservoir holds messages' vectors), or read kept example i's bytes (owned by
- * the model, valid until the next offer). */
+ * the model, valid until the next call on the reservoir: offer, get or
+ * encoded). KS_ERR_IO only when the reservoir is in a file
+ * (ks_model_replay_spill) that cannot be read. */
 ks_status ks_model_replay_offer_encoded(ks_model *m, const void *data,
                                         size_t len, int label);
-void ks_model_replay_encoded(const ks_model *m, size_t i,
-                             const unsigned char **data /* OUT */,
-                             size_t *len /* OUT */, int *label /* OUT */);
+ks_status ks_model_replay_encoded(const ks_model *m, size_t i,
+                                  const unsigned char **data /* OUT */,
+                                  size_t *len /* OUT */, int *label /* OUT */);
+
+/* Keeps the reservoir's bytes (those held, and every later offer) in an
+ * unlinked temporary file in $TMPDIR (else /tmp) instead of memory, read
+ * back on demand: memory is then 16 bytes per example (tc.replay of them)
+ * and a buffer of the largest read, whatever the examples' size; the same
+ * examples, offers and saved file. Training calls it; KS_ERR_IO when no
+ * file can be made (the reservoir stays in memory, usable), KS_ERR_NOMEM.
+ * A no-op on a model loaded for scoring, or already spilled. */
+ks_status ks_model_replay_spill(ks_model *m);
 
 /* Writes dir/model.bin and dir/model.json atomically; dir must exist.
  * The file records ks_model_checksum(m) as its parent (0 for a fresh model,
@@ -203,6 +224,11 @@ ks_status ks_model_save(ks_model *m, const char *dir);
  * checksum is the file's CRC32 and its parent the one stored in the file;
  * model.json is not read. */
 ks_status ks_model_load(ks_model **out /* OUT */, const char *dir);
+
+/* ks_model_load with the reservoir read straight into a temporary file
+ * (ks_model_replay_spill; in memory if none can be made): loading for
+ * training does not hold the reservoir in memory beside the file read. */
+ks_status ks_model_load_spilled(ks_model **out /* OUT */, const char *dir);
 
 /* ks_model_load for scoring only (spam-validate, spam-classify): the same
  * checks, except that the replay reservoir's examples are only framed

@@ -456,6 +456,136 @@ Test(model_io, replay_arena_keeps_examples_through_compaction)
     ks_model_free(m);
 }
 
+static uint64_t ref_mix(uint64_t *s)
+{
+    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+}
+
+/* Offer t: len bytes, the first four t, the rest from t. */
+static size_t replay_blob(uint32_t t, size_t spread, unsigned char *b)
+{
+    size_t len = 4 + (t * 2654435761u) % spread;
+    for (size_t k = 0; k < len; k++)
+        b[k] = (unsigned char)(t * 7 + k);
+    memcpy(b, &t, 4);
+    return len;
+}
+
+static int replay_blob_ok(const unsigned char *d, size_t n, size_t spread)
+{
+    static unsigned char want[16384];
+    uint32_t t;
+    if (n < 4)
+        return 0;
+    memcpy(&t, d, 4);
+    return replay_blob(t, spread, want) == n && memcmp(d, want, n) == 0;
+}
+
+/* Below its byte bound the reservoir is Algorithm R exactly (a reference
+ * copy here); past it the kept bytes never exceed it, fewer examples are
+ * kept, each intact, and a save and load continues as in memory. The
+ * bound is set to 16 MiB here (replay_max; BOUND, 256 MiB, would
+ * take 300 MB of offers to reach). */
+#define BOUND ((size_t)16 << 20)
+Test(model_io, replay_reservoir_bounded_by_bytes)
+{
+    static unsigned char blob[16384];
+    enum { K = 4096 };
+    ks_model *m, *l;
+    ks_feature_config fc;
+    ks_train_config tc;
+    uint32_t *ref = malloc(K * sizeof *ref);
+    uint64_t rng, seen = 0;
+    size_t nref = 0;
+    ks_feature_config_default(&fc);
+    fc.view = 0;   /* offer_encoded keeps the bytes as they are */
+    fc.hash_bits = 10;
+    ks_train_config_default(&tc);
+    tc.replay = K;
+    /* small examples: 20000 offers of at most 203 bytes fit */
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
+    rng = tc.seed ^ 0x7265706c6179ull;
+    for (uint32_t t = 0; t < 20000; t++) {
+        size_t len = replay_blob(t, 200, blob);
+        cr_assert_eq(ks_model_replay_offer_encoded(m, blob, len, t & 1), KS_OK);
+        seen++;
+        if (nref < K) {
+            ref[nref++] = t;
+        } else {
+            uint64_t j = ref_mix(&rng) % seen;
+            if (j < K)
+                ref[j] = t;
+        }
+    }
+    cr_assert_eq(ks_model_replay_count(m), K);
+    for (size_t i = 0; i < K; i++) {
+        const unsigned char *d;
+        size_t n;
+        int label;
+        uint32_t t;
+        ks_model_replay_encoded(m, i, &d, &n, &label);
+        memcpy(&t, d, 4);
+        cr_assert_eq(t, ref[i], "slot %zu: offer %u, Algorithm R keeps %u", i, t, ref[i]);
+    }
+    ks_model_free(m);
+    /* large examples: 6000 offers of ~8 KB (48 MB; 4096 of them ~32 MB)
+     * into the bound (16 MiB) */
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
+    m->replay_max = BOUND;
+    for (uint32_t t = 0; t < 6000; t++) {
+        size_t len = replay_blob(t, 16000, blob);
+        cr_assert_eq(ks_model_replay_offer_encoded(m, blob, len, t & 1), KS_OK);
+        cr_assert_leq(ks_model_replay_bytes(m), BOUND, "offer %u: %zu bytes kept", t,
+                      ks_model_replay_bytes(m));
+    }
+    cr_assert_lt(ks_model_replay_count(m), K);
+    cr_assert_gt(ks_model_replay_count(m), BOUND / 16100, "%zu kept",
+                 ks_model_replay_count(m));
+    for (size_t i = 0; i < ks_model_replay_count(m); i++) {
+        const unsigned char *d;
+        size_t n;
+        int label;
+        ks_model_replay_encoded(m, i, &d, &n, &label);
+        cr_assert(replay_blob_ok(d, n, 16000), "slot %zu is not an offered example", i);
+    }
+    cr_assert_leq(m->arena_cap, BOUND + BOUND / 8 + 8192);
+    ks_model_free(m);
+    /* real vectors past the bound: saved, loaded, continued as in memory */
+    fc.hash_bits = 20;
+    cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
+    m->replay_max = BOUND;
+    for (uint32_t t = 0; t < 7000; t++) {
+        if (t == 6000) {
+            cr_assert_eq(ks_model_save(m, dir), KS_OK);
+            /* continued in a file: drops rewrite an entry's owner there */
+            cr_assert_eq(ks_model_load_spilled(&l, dir), KS_OK, "%s", ks_error_detail());
+            cr_assert_null(l->replay_arena);
+            l->replay_max = BOUND;
+            same_reservoir(m, l);
+        }
+        ks_fvec x = {0};
+        x.n = 4000 + (t * 2654435761u) % 8000;   /* ~8 KB encoded */
+        x.f = malloc(x.n * sizeof *x.f);
+        for (uint32_t k = 0; k < x.n; k++) {
+            x.f[k].index = k * 80 + t % 80;   /* < 2^20 */
+            x.f[k].value = 1.0f;
+        }
+        cr_assert_eq(ks_model_replay_offer(m, &x, t & 1), KS_OK);
+        if (t >= 6000)
+            cr_assert_eq(ks_model_replay_offer(l, &x, t & 1), KS_OK);
+        cr_assert_leq(ks_model_replay_bytes(m), BOUND);
+        free(x.f);
+    }
+    cr_assert_lt(ks_model_replay_count(m), K);
+    same_reservoir(m, l);
+    ks_model_free(m);
+    ks_model_free(l);
+    free(ref);
+}
+
 Test(model_io, replay_encoding_round_trips_both_forms)
 {
     ks_model *m;
@@ -855,4 +985,92 @@ Test(model_io, training_view_round_trip)
     ks_fvec_free(&x);
     ks_model_free(l);
     ks_model_free(m);
+}
+
+/* Reads a whole file (test helper). */
+static unsigned char *read_whole(const char *path, size_t *n)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *p;
+    long len;
+    cr_assert_not_null(f);
+    fseek(f, 0, SEEK_END);
+    len = ftell(f);
+    rewind(f);
+    p = malloc((size_t)len + 1);
+    cr_assert_eq(fread(p, 1, (size_t)len, f), (size_t)len);
+    fclose(f);
+    *n = (size_t)len;
+    return p;
+}
+
+/* A reservoir kept in a temporary file (ks_model_replay_spill, from the
+ * start or after some offers) holds, gives back and saves exactly what the
+ * one in memory does, through replacements and the file's compactions
+ * (2 MB offered to 8 slots: the dead bytes pass the 1 MiB trigger); its
+ * memory is no arena. (ks_model_load_spilled: replay_reservoir_bounded_by_bytes.) */
+Test(model_io, replay_in_a_file_is_the_one_in_memory)
+{
+    enum { K = 8, OFFERS = 3000 };
+    static unsigned char blob[701];
+    ks_model *mem, *early, *late;
+    ks_feature_config fc;
+    ks_train_config tc;
+    uint64_t s = 777;
+    char d[2][160];
+    unsigned char *file[2];
+    size_t flen[2];
+    ks_feature_config_default(&fc);
+    fc.hash_bits = 10;
+    ks_train_config_default(&tc);
+    tc.replay = K;
+    cr_assert_eq(ks_model_new(&mem, &fc, &tc), KS_OK);
+    cr_assert_eq(ks_model_new(&early, &fc, &tc), KS_OK);
+    cr_assert_eq(ks_model_new(&late, &fc, &tc), KS_OK);
+    cr_assert_eq(ks_model_replay_spill(early), KS_OK);
+    for (int t = 0; t < OFFERS; t++) {
+        size_t len = 1 + (size_t)((s = s * 6364136223846793005ull + 1) >> 33) % 700;
+        for (size_t k = 0; k < len; k++)
+            blob[k] = (unsigned char)(t * 31 + k);
+        cr_assert_eq(ks_model_replay_offer_encoded(mem, blob, len, t & 1), KS_OK);
+        cr_assert_eq(ks_model_replay_offer_encoded(early, blob, len, t & 1), KS_OK);
+        cr_assert_eq(ks_model_replay_offer_encoded(late, blob, len, t & 1), KS_OK);
+        if (t == OFFERS / 3)
+            cr_assert_eq(ks_model_replay_spill(late), KS_OK);
+        if (t % 97 && t != OFFERS - 1)
+            continue;
+        cr_assert_eq(ks_model_replay_count(early), ks_model_replay_count(mem));
+        for (size_t i = 0; i < ks_model_replay_count(mem); i++) {
+            const unsigned char *a, *b;
+            size_t na, nb;
+            int la, lb;
+            cr_assert_eq(ks_model_replay_encoded(mem, i, &a, &na, &la), KS_OK);
+            for (int w = 0; w < 2; w++) {
+                cr_assert_eq(ks_model_replay_encoded(w ? late : early, i, &b, &nb, &lb), KS_OK);
+                cr_assert(na == nb && la == lb && memcmp(a, b, na) == 0,
+                          "offer %d, slot %zu, %s", t, i, w ? "late" : "early");
+            }
+        }
+    }
+    cr_assert_null(early->replay_arena);
+    cr_assert_null(late->replay_arena);
+    cr_assert_lt(early->arena_used, (size_t)2 << 20, "the file was compacted");
+    for (int w = 0; w < 2; w++) {
+        snprintf(d[w], sizeof d[w], "%s/m%d", dir, w);
+        cr_assert_eq(ks_ensure_dir(d[w]), KS_OK);
+    }
+    cr_assert_eq(ks_model_save(mem, d[0]), KS_OK);
+    cr_assert_eq(ks_model_save(early, d[1]), KS_OK);
+    for (int w = 0; w < 2; w++) {
+        char path[600];
+        snprintf(path, sizeof path, "%s/model.bin", d[w]);
+        file[w] = read_whole(path, &flen[w]);
+    }
+    cr_assert_eq(flen[1], flen[0]);
+    cr_assert(memcmp(file[0], file[1], flen[0]) == 0, "spilled reservoir saved differently");
+    for (int w = 0; w < 2; w++)
+        free(file[w]);
+    ks_model_free(mem);
+    ks_model_free(early);
+    ks_model_free(late);
 }

@@ -1,0 +1,150 @@
+/* spill.c - the append-only temporary file (see spill.h). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "spill.h"
+#include "ks/alloc.h"
+#include "ks/buf.h"
+
+struct ks_spill {
+    int fd;
+    uint64_t flushed;   /* bytes in the file */
+    ks_buf w;           /* bytes not yet written */
+    const char *what;   /* for error details */
+};
+
+ks_status ks_spill_new(ks_spill **out, const char *what)
+{
+    const char *dir = getenv("TMPDIR");
+    ks_spill *s;
+    char *tmpl;
+    *out = NULL;
+    if (!dir || !*dir)
+        dir = "/tmp";
+    if (!(s = ks_calloc(1, sizeof *s)) || !(tmpl = ks_malloc(strlen(dir) + 32))) {
+        ks_free(s);
+        return ks_fail(KS_ERR_NOMEM, "out of memory for the %s", what);
+    }
+    s->what = what;
+    sprintf(tmpl, "%s/ks-spill.XXXXXX", dir);
+    s->fd = mkostemp(tmpl, O_CLOEXEC);
+    if (s->fd < 0) {
+        ks_status st = ks_fail(KS_ERR_IO, "%s: cannot make the %s file: %s", dir, what,
+                               strerror(errno));
+        ks_free(tmpl);
+        ks_free(s);
+        return st;
+    }
+    unlink(tmpl);   /* gone with the process, however it ends */
+    ks_free(tmpl);
+    *out = s;
+    return KS_OK;
+}
+
+void ks_spill_free(ks_spill *s)
+{
+    if (!s)
+        return;
+    close(s->fd);
+    ks_buf_free(&s->w);
+    ks_free(s);
+}
+
+static ks_status write_all(ks_spill *s, const void *p, size_t n)
+{
+    const char *c = p;
+    while (n) {
+        ssize_t k = pwrite(s->fd, c, n, (off_t)s->flushed);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return ks_fail(KS_ERR_IO, "cannot write the %s file: %s", s->what,
+                           k < 0 ? strerror(errno) : "no progress");
+        c += k;
+        n -= (size_t)k;
+        s->flushed += (uint64_t)k;
+    }
+    return KS_OK;
+}
+
+ks_status ks_spill_write(ks_spill *s, const void *p, size_t n)
+{
+    ks_status st;
+    if (s->w.len + n > KS_SPILL_BUF && s->w.len) {
+        st = write_all(s, s->w.data, s->w.len);
+        ks_buf_clear(&s->w);
+        if (st != KS_OK)
+            return st;
+    }
+    if (n >= KS_SPILL_BUF)   /* large: straight to the file */
+        return write_all(s, p, n);
+    if (!s->w.cap && (st = ks_buf_reserve(&s->w, KS_SPILL_BUF)) != KS_OK)
+        return st;
+    return ks_buf_append(&s->w, p, n);
+}
+
+ks_status ks_spill_flush(ks_spill *s)
+{
+    ks_status st = s->w.len ? write_all(s, s->w.data, s->w.len) : KS_OK;
+    ks_buf_free(&s->w);
+    return st;
+}
+
+uint64_t ks_spill_size(const ks_spill *s) { return s->flushed + s->w.len; }
+
+void ks_spill_reader_start(ks_spill_reader *r, const ks_spill *s)
+{
+    memset(r, 0, sizeof *r);
+    r->s = s;
+}
+
+void ks_spill_reader_end(ks_spill_reader *r)
+{
+    ks_free(r->buf);
+    memset(r, 0, sizeof *r);
+}
+
+ks_status ks_spill_read(ks_spill_reader *r, size_t n, const unsigned char **p)
+{
+    uint64_t end = r->s->flushed;
+    size_t want, got = 0;
+    if (!n) {
+        *p = r->buf;
+        return KS_OK;
+    }
+    if (r->pos == end)
+        return KS_DONE;
+    if (n > end - r->pos)
+        return ks_fail(KS_ERR_IO, "the %s file ends inside a record", r->s->what);
+    if (r->pos < r->bpos || r->pos + n > r->bpos + r->blen) {   /* refill from pos */
+        want = end - r->pos < KS_SPILL_BUF ? (size_t)(end - r->pos) : KS_SPILL_BUF;
+        if (want < n)
+            want = n;
+        if (want > r->cap) {
+            unsigned char *b = ks_realloc(r->buf, want);
+            if (!b)
+                return ks_fail(KS_ERR_NOMEM, "out of memory reading the %s file", r->s->what);
+            r->buf = b;
+            r->cap = want;
+        }
+        r->bpos = r->pos;
+        r->blen = 0;
+        while (got < want) {
+            ssize_t k = pread(r->s->fd, r->buf + got, want - got, (off_t)(r->pos + got));
+            if (k < 0 && errno == EINTR)
+                continue;
+            if (k <= 0)
+                return ks_fail(KS_ERR_IO, "cannot read the %s file: %s", r->s->what,
+                               k < 0 ? strerror(errno) : "shorter than written");
+            got += (size_t)k;
+        }
+        r->blen = got;
+    }
+    *p = r->buf + (r->pos - r->bpos);
+    r->pos += n;
+    return KS_OK;
+}
