@@ -194,6 +194,36 @@ ks_status ks_fvec_decode_first(const unsigned char *p, size_t len, uint32_t dim,
         return decode_tail(p, len, dim, out, pos, 0, n, mode, scale, -1, used);
     memcpy(&sbits, &scale, 4);
     f = out->f;
+    /* Two features a load: the second varint's end is the next stop bit
+     * of the same 8 bytes, so the chain from one load to the next (the
+     * loop's latency) is paid once per two features. */
+    for (; n - k >= 2 && len - pos >= 8; k += 2) {
+        uint64_t w, stop, stop2;
+        uint32_t t1, t2, v1, v2, b1, b2;
+        memcpy(&w, p + pos, 8);
+        stop = ~w & UINT64_C(0x8080808080808080);
+        stop2 = stop & (stop - 1);                 /* the second varint's stop bit */
+        if (!stop2)
+            break;
+        t1 = ((uint32_t)__builtin_ctzll(stop) >> 3) + 1;    /* bytes of the first */
+        t2 = ((uint32_t)__builtin_ctzll(stop2) >> 3) + 1;   /* of both */
+        if (t1 > 4 || t2 - t1 > 4)                 /* a long one */
+            break;
+        b1 = (uint32_t)(w & (stop ^ (stop - 1)));
+        b2 = (uint32_t)((w & (stop2 ^ (stop2 - 1))) >> (8 * t1));
+        v1 = (b1 & 0x7fu) | (b1 >> 1 & 0x3f80u) | (b1 >> 2 & 0x1fc000u) | (b1 >> 3 & 0xfe00000u);
+        v2 = (b2 & 0x7fu) | (b2 >> 1 & 0x3f80u) | (b2 >> 2 & 0x1fc000u) | (b2 >> 3 & 0xfe00000u);
+        pos += t2;
+        zero |= ((uint32_t)(k != 0) & (uint32_t)(v1 < 2)) | (uint32_t)(v2 < 2);
+        idx += v1 >> 1;
+        f[k].index = (uint32_t)idx;
+        b1 = sbits ^ (v1 << 31);
+        memcpy(&f[k].value, &b1, 4);
+        idx += v2 >> 1;
+        f[k + 1].index = (uint32_t)idx;
+        b2 = sbits ^ (v2 << 31);
+        memcpy(&f[k + 1].value, &b2, 4);
+    }
     for (; k < n && len - pos >= 4; k++) {
         uint32_t w, stop, nb, v, bits;
         memcpy(&w, p + pos, 4);                        /* little-endian hosts */
