@@ -53,6 +53,9 @@
 #include <string.h>
 #include "ks/alloc.h"
 #include "model_internal.h"
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #define MARGIN_CLIP 35.0
 
@@ -298,6 +301,43 @@ static int learn_room(ks_model *m, uint32_t n)
     return 0;
 }
 
+#if defined(__SSE2__)
+/* The plain loop of ks_model_learn (w[k], r[k] of features k = 0, 1, ...
+ * while two are left; returns how many it did), two coordinates at once:
+ * every x86-64 has SSE2, and its two-lane square root and division are as
+ * fast as the one-lane ones. The same correctly rounded operations in the
+ * same order, so the same bits (tests/unit/model_test.c checks ks_model_learn
+ * against a plain FTRL). a is 1/alpha when mul, else alpha. Every index
+ * must be below dim. */
+static uint32_t learn_weights_sse2(const ks_model *m, const ks_fvec *x, double *w, double *r,
+                                   double a, int mul)
+{
+    const __m128d beta = _mm_set1_pd(m->tc.beta), l1 = _mm_set1_pd(m->tc.l1);
+    const __m128d l2 = _mm_set1_pd(m->tc.l2), va = _mm_set1_pd(a), sign = _mm_set1_pd(-0.0);
+    uint32_t k = 0;
+    for (; x->n - k >= 2; k += 2) {
+        const float *p = &KS_Z(m, x->f[k].index), *q = &KS_Z(m, x->f[k + 1].index);
+        __m128d z, n, rt, den, num;
+        if (k + 1 + LEARN_PREFETCH < x->n) {
+            __builtin_prefetch(&KS_Z(m, x->f[k + LEARN_PREFETCH].index & (m->dim - 1)));
+            __builtin_prefetch(&KS_Z(m, x->f[k + 1 + LEARN_PREFETCH].index & (m->dim - 1)));
+        }
+        z = _mm_set_pd(q[0], p[0]);
+        n = _mm_set_pd(q[1], p[1]);
+        rt = _mm_sqrt_pd(n);
+        den = _mm_add_pd(beta, rt);
+        den = _mm_add_pd(mul ? _mm_mul_pd(den, va) : _mm_div_pd(den, va), l2);
+        num = _mm_sub_pd(z, _mm_or_pd(_mm_and_pd(sign, z), _mm_andnot_pd(sign, l1)));
+        num = _mm_xor_pd(num, sign);                        /* -(z - copysign(l1, z)) */
+        num = _mm_andnot_pd(_mm_cmple_pd(_mm_andnot_pd(sign, z), l1),   /* |z| <= l1: 0 */
+                            _mm_div_pd(num, den));
+        _mm_storeu_pd(r + k, rt);
+        _mm_storeu_pd(w + k, num);
+    }
+    return k;
+}
+#endif
+
 /* The same arithmetic as learn_any, in the same order, so the same bits;
  * but with indices strictly ascending (as every extracted or decoded
  * vector has) no coordinate changes between the margin and the update, so
@@ -317,18 +357,25 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
     const int apow2 = frexp(alpha, &ae) == 0.5 && ae > -1000 && ae < 1000;
     const double ainv = apow2 ? ldexp(1.0, 1 - ae) : 0.0;
     int64_t prev = -1;
+    uint32_t k = 0;
     if (learn_room(m, x->n))
         return learn_any(m, x, label, weight);
     w = m->learn_tmp;
     r = m->learn_tmp + m->learn_cap;
-    for (uint32_t k = 0; k < x->n; k++) {
+    for (uint32_t j = 0; j < x->n; j++) {
+        if ((int64_t)x->f[j].index <= prev)
+            return learn_any(m, x, label, weight);
+        prev = x->f[j].index;
+    }
+#if defined(__SSE2__)
+    if (x->n && x->f[x->n - 1].index < m->dim)   /* all inside: no gaps in w, r */
+        k = learn_weights_sse2(m, x, w, r, apow2 ? ainv : alpha, apow2);
+#endif
+    for (; k < x->n; k++) {   /* the plain loop: the rest, or all */
         uint32_t i = x->f[k].index;
         double z, n;
         if (k + LEARN_PREFETCH < x->n)   /* masked: stays inside zn */
             __builtin_prefetch(&KS_Z(m, x->f[k + LEARN_PREFETCH].index & (m->dim - 1)));
-        if ((int64_t)i <= prev)
-            return learn_any(m, x, label, weight);
-        prev = i;
         if (i >= m->dim)
             continue;
         z = KS_Z(m, i);
@@ -339,8 +386,10 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
         else
             w[k] = -(z - copysign(l1, z))
                  / ((apow2 ? (beta + r[k]) * ainv : (beta + r[k]) / alpha) + l2);
-        s += w[k] * (double)x->f[k].value;
     }
+    for (k = 0; k < x->n; k++)   /* the margin, in order */
+        if (x->f[k].index < m->dim)
+            s += w[k] * (double)x->f[k].value;
     s = clip_margin(s);
     loss = loss_grad(tc->loss, s, label, weight, &d);
     if (d == 0.0)
@@ -350,7 +399,7 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
     ftrl_update(tc->alpha, d, bias_weight(m), &bz, &bn);
     m->bias_z = bz;
     m->bias_n = bn;
-    for (uint32_t k = 0; k < x->n; k++) {
+    for (k = 0; k < x->n; k++) {
         uint32_t i = x->f[k].index;
         double xi = x->f[k].value, g, z, n, sigma;
         if (i >= m->dim || xi == 0.0 || !isfinite(xi))
