@@ -270,7 +270,7 @@ double ks_model_margin_ref(const ks_model *m, const ks_fvec *x)
  * weights two at a time; the sum in the same order, so the same bits. */
 double ks_model_margin(const ks_model *m, const ks_fvec *x)
 {
-    double s = bias_weight(m), ainv = alpha_inverse(m->tc.alpha);
+    double s = bias_weight(m);
     uint32_t k = 0, inside = 1;
     for (uint32_t j = 0; j < x->n; j++)
         inside &= x->f[j].index < m->dim;
@@ -279,6 +279,7 @@ double ks_model_margin(const ks_model *m, const ks_fvec *x)
         return ks_model_margin_ref(m, x);
 #if defined(__SSE2__)
     {
+        const double ainv = alpha_inverse(m->tc.alpha);
         const __m128d va = _mm_set1_pd(ainv != 0.0 ? ainv : m->tc.alpha);
         for (; x->n - k >= 2; k += 2) {
             double w[2];
