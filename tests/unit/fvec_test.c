@@ -119,7 +119,7 @@ static void same_as_reference(const unsigned char *p, size_t len, uint32_t dim)
     if (sa == KS_OK) {
         cr_assert_eq(ua, ub);
         cr_assert_eq(a.n, b.n);
-        cr_assert_eq(memcmp(a.f, b.f, a.n * sizeof *a.f), 0);
+        cr_assert(a.n == 0 || memcmp(a.f, b.f, a.n * sizeof *a.f) == 0);
     }
     ks_fvec_free(&a);
     ks_fvec_free(&b);
@@ -163,7 +163,7 @@ Test(fvec, fast_decode_matches_reference)
         cr_assert_eq(ks_fvec_decode_first(p, b.len, dim, &out, &used), KS_OK);
         cr_assert_eq(used, one);
         cr_assert_eq(out.n, k);
-        cr_assert_eq(memcmp(out.f, f, k * sizeof *f), 0);
+        cr_assert(k == 0 || memcmp(out.f, f, k * sizeof *f) == 0);
         ks_fvec_free(&out);
         same_as_reference(p, b.len, dim);
         same_as_reference(p, b.len, dim >> 4);                    /* past dim */
