@@ -84,34 +84,41 @@ ks_status ks_fvec_decode(const unsigned char *p, size_t len, uint32_t dim, ks_fv
     return st == KS_OK && used != len ? KS_ERR_FORMAT : st;
 }
 
-ks_status ks_fvec_decode_first(const unsigned char *p, size_t len, uint32_t dim, ks_fvec *out,
-                               size_t *used)
+/* The header: count n, mode, and (uniform) the magnitude; *pos past it. */
+static ks_status decode_head(const unsigned char *p, size_t len, uint32_t dim, ks_fvec *out,
+                             size_t *pos, uint64_t *n, int *mode, float *scale)
 {
-    size_t pos = 0;
-    uint64_t n, v;
-    float scale = 0;
-    int mode;
-    int64_t prev = -1;
-
-    if (get_varint(p, len, &pos, &n) || n > dim || pos >= len)
+    if (get_varint(p, len, pos, n) || *n > dim || *pos >= len)
         return KS_ERR_FORMAT;
-    mode = p[pos++];
-    if (mode > ENC_VALUES || (mode == ENC_UNIFORM && len - pos < 4))
+    *mode = p[(*pos)++];
+    if (*mode > ENC_VALUES || (*mode == ENC_UNIFORM && len - *pos < 4))
         return KS_ERR_FORMAT;
-    if (mode == ENC_UNIFORM) {
-        memcpy(&scale, p + pos, 4);
-        pos += 4;
-        if (!isfinite(scale))
+    *scale = 0;
+    if (*mode == ENC_UNIFORM) {
+        memcpy(scale, p + *pos, 4);
+        *pos += 4;
+        if (!isfinite(*scale))
             return KS_ERR_FORMAT;
     }
-    if (n > out->cap) {
-        ks_feature *f = ks_realloc(out->f, n * sizeof *f);
+    if (*n > out->cap) {
+        ks_feature *f = ks_realloc(out->f, *n * sizeof *f);
         if (!f)
             return ks_fail(KS_ERR_NOMEM, "out of memory decoding a feature vector");
         out->f = f;
-        out->cap = (uint32_t)n;
+        out->cap = (uint32_t)*n;
     }
-    for (uint64_t k = 0; k < n; k++) {
+    return KS_OK;
+}
+
+/* Features k0 .. n-1, one byte at a time with every check (the reference
+ * the fast loop of ks_fvec_decode_first must match); prev is the index of
+ * feature k0 - 1, or -1. */
+static ks_status decode_tail(const unsigned char *p, size_t len, uint32_t dim, ks_fvec *out,
+                             size_t pos, uint64_t k0, uint64_t n, int mode, float scale,
+                             int64_t prev, size_t *used)
+{
+    uint64_t v;
+    for (uint64_t k = k0; k < n; k++) {
         float val;
         if (len - pos >= 2 && !(p[pos] & 0x80)) {            /* 1-byte varint */
             v = p[pos++];
@@ -144,6 +151,103 @@ ks_status ks_fvec_decode_first(const unsigned char *p, size_t len, uint32_t dim,
     return KS_OK;
 }
 
+/* See features.h. */
+ks_status ks_fvec_decode_first_ref(const unsigned char *p, size_t len, uint32_t dim,
+                                   ks_fvec *out, size_t *used)
+{
+    size_t pos = 0;
+    uint64_t n;
+    int mode;
+    float scale;
+    ks_status st = decode_head(p, len, dim, out, &pos, &n, &mode, &scale);
+    if (st != KS_OK)
+        return st;
+    return decode_tail(p, len, dim, out, pos, 0, n, mode, scale, -1, used);
+}
+
+/* The uniform form (binary weights: every training vector by default) is
+ * what passes 2.. and the calibration's fold models decode again and
+ * again, so it has a loop of its own, without branches on the varint's
+ * length: while 4 bytes are left it loads them at once, finds the first
+ * byte without the continuation bit and gathers the 7-bit groups before
+ * it (a gap below 2^27 - with 2^20 buckets every gap; longer ones go to
+ * decode_tail). The sign is the low bit, put straight into the float's
+ * sign bit (-scale is scale with that bit set). Indices only grow, so
+ * "below dim" is checked once, on the last (and on the way out to the
+ * tail); a zero gap after the first feature is remembered and refused at
+ * the end. Same results, same refusals as the reference loop
+ * (tests/unit/fvec_test.c). */
+ks_status ks_fvec_decode_first(const unsigned char *p, size_t len, uint32_t dim, ks_fvec *out,
+                               size_t *used)
+{
+    size_t pos = 0;
+    uint64_t n, k = 0;
+    int mode;
+    float scale;
+    uint32_t sbits, zero = 0;
+    uint64_t idx = 0;
+    ks_feature *f;
+    ks_status st = decode_head(p, len, dim, out, &pos, &n, &mode, &scale);
+    if (st != KS_OK)
+        return st;
+    if (mode != ENC_UNIFORM || n == 0)
+        return decode_tail(p, len, dim, out, pos, 0, n, mode, scale, -1, used);
+    memcpy(&sbits, &scale, 4);
+    f = out->f;
+    /* Two features a load: the second varint's end is the next stop bit
+     * of the same 8 bytes, so the chain from one load to the next (the
+     * loop's latency) is paid once per two features. */
+    for (; n - k >= 2 && len - pos >= 8; k += 2) {
+        uint64_t w, stop, stop2;
+        uint32_t t1, t2, v1, v2, b1, b2;
+        memcpy(&w, p + pos, 8);
+        stop = ~w & UINT64_C(0x8080808080808080);
+        stop2 = stop & (stop - 1);                 /* the second varint's stop bit */
+        if (!stop2)
+            break;
+        t1 = ((uint32_t)__builtin_ctzll(stop) >> 3) + 1;    /* bytes of the first */
+        t2 = ((uint32_t)__builtin_ctzll(stop2) >> 3) + 1;   /* of both */
+        if (t1 > 4 || t2 - t1 > 4)                 /* a long one */
+            break;
+        b1 = (uint32_t)(w & (stop ^ (stop - 1)));
+        b2 = (uint32_t)((w & (stop2 ^ (stop2 - 1))) >> (8 * t1));
+        v1 = (b1 & 0x7fu) | (b1 >> 1 & 0x3f80u) | (b1 >> 2 & 0x1fc000u) | (b1 >> 3 & 0xfe00000u);
+        v2 = (b2 & 0x7fu) | (b2 >> 1 & 0x3f80u) | (b2 >> 2 & 0x1fc000u) | (b2 >> 3 & 0xfe00000u);
+        pos += t2;
+        zero |= ((uint32_t)(k != 0) & (uint32_t)(v1 < 2)) | (uint32_t)(v2 < 2);
+        idx += v1 >> 1;
+        f[k].index = (uint32_t)idx;
+        b1 = sbits ^ (v1 << 31);
+        memcpy(&f[k].value, &b1, 4);
+        idx += v2 >> 1;
+        f[k + 1].index = (uint32_t)idx;
+        b2 = sbits ^ (v2 << 31);
+        memcpy(&f[k + 1].value, &b2, 4);
+    }
+    for (; k < n && len - pos >= 4; k++) {
+        uint32_t w, stop, nb, v, bits;
+        memcpy(&w, p + pos, 4);                        /* little-endian hosts */
+        stop = ~w & 0x80808080u;
+        if (!stop)                                     /* 5 bytes or more */
+            break;
+        nb = ((uint32_t)__builtin_ctz(stop) >> 3) + 1; /* bytes of this varint */
+        w &= (uint32_t)((UINT64_C(1) << (8 * nb)) - 1);
+        v = (w & 0x7fu) | (w >> 1 & 0x3f80u) | (w >> 2 & 0x1fc000u) | (w >> 3 & 0xfe00000u);
+        pos += nb;
+        zero |= (uint32_t)(k != 0) & (uint32_t)(v < 2);
+        idx += v >> 1;
+        bits = sbits ^ (v << 31);
+        f[k].index = (uint32_t)idx;
+        memcpy(&f[k].value, &bits, 4);
+    }
+    if (zero || idx >= dim)
+        return KS_ERR_FORMAT;
+    if (k < n)
+        return decode_tail(p, len, dim, out, pos, k, n, mode, scale, k ? (int64_t)idx : -1, used);
+    out->n = (uint32_t)n;
+    *used = pos;
+    return KS_OK;
+}
 
 ks_status ks_example_decode(const unsigned char *p, size_t len, uint32_t dim, ks_fvec *x,
                             ks_fvec *view, int *pair)

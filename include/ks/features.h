@@ -93,6 +93,10 @@ ks_status ks_fvec_decode(const unsigned char *p, size_t len, uint32_t dim,
  * back: the message's, then the view's). Errors as ks_fvec_decode(). */
 ks_status ks_fvec_decode_first(const unsigned char *p, size_t len, uint32_t dim,
                                ks_fvec *out, size_t *used /* OUT */);
+/* The same, one byte at a time with every check on every feature: the
+ * plain reference the fast loop above is tested against. */
+ks_status ks_fvec_decode_first_ref(const unsigned char *p, size_t len, uint32_t dim,
+                                   ks_fvec *out, size_t *used /* OUT */);
 /* The size in bytes of the vector at the start of p[0..len) (framing
  * only, nothing decoded), or 0 when p does not start with one. */
 size_t ks_fvec_first_size(const unsigned char *p, size_t len);

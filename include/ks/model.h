@@ -87,6 +87,9 @@ const ks_train_config *ks_model_train_config(const ks_model *m);
  * 0 < p < 1); a fresh model has a = -1, b = 0, i.e. sigmoid(margin). x must come from this model's
  * feature settings (indices < 2^hash_bits; others are ignored). */
 double ks_model_margin(const ks_model *m, const ks_fvec *x);
+/* The same margin, to the bit, by the plain one-coordinate loop (the
+ * reference ks_model_margin's prefetching, two-lane loop is tested against). */
+double ks_model_margin_ref(const ks_model *m, const ks_fvec *x);
 double ks_model_predict(const ks_model *m, const ks_fvec *x);
 
 /* One FTRL-Proximal step on (x, label in {0,1}) with example weight

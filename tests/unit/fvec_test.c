@@ -1,5 +1,6 @@
 /* fvec_test.c - the compact vector codec: round trips and refusals. */
 #include <criterion/criterion.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ks/features.h"
 
@@ -95,4 +96,86 @@ Test(fvec, example_is_one_vector_or_two)
     ks_buf_free(&buf);
     ks_fvec_free(&x);
     ks_fvec_free(&v);
+}
+
+/* A small xorshift, so the cases below are the same on every run. */
+static uint64_t rng_next(uint64_t *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+/* Both decoders on p[0..len): same status, and on success the same size
+ * and the same features. */
+static void same_as_reference(const unsigned char *p, size_t len, uint32_t dim)
+{
+    ks_fvec a = {0}, b = {0};
+    size_t ua = 0, ub = 0;
+    ks_status sa = ks_fvec_decode_first(p, len, dim, &a, &ua);
+    ks_status sb = ks_fvec_decode_first_ref(p, len, dim, &b, &ub);
+    cr_assert_eq(sa, sb);
+    if (sa == KS_OK) {
+        cr_assert_eq(ua, ub);
+        cr_assert_eq(a.n, b.n);
+        cr_assert(a.n == 0 || memcmp(a.f, b.f, a.n * sizeof *a.f) == 0);
+    }
+    ks_fvec_free(&a);
+    ks_fvec_free(&b);
+}
+
+/* The fast uniform loop against the plain one: random binary vectors with
+ * gaps of every varint length (1 to 5 bytes), signs, magnitudes (0 too),
+ * with and without bytes after them (a view), then the same bytes cut
+ * short and with bytes flipped. */
+Test(fvec, fast_decode_matches_reference)
+{
+    uint64_t s = 0x9e3779b97f4a7c15u;
+    ks_feature *f = malloc(4096 * sizeof *f);
+    cr_assert_not_null(f);
+    for (int t = 0; t < 3000; t++) {
+        uint32_t dim = t % 3 == 0 ? 1u << 28 : 1u << 20, n = (uint32_t)(rng_next(&s) % 600);
+        uint64_t idx = 0;
+        int cls = (int)(rng_next(&s) % 5);
+        float mag = t % 50 == 0 ? 0.0f : 1.0f / (float)(1 + rng_next(&s) % 97);
+        uint32_t k = 0;
+        for (; k < n; k++) {
+            uint64_t lim = (uint64_t)1 << (cls == 4 ? 28 : 7 * (cls + 1) - 1);
+            uint64_t gap = (k ? 1 : 0) + rng_next(&s) % lim;
+            if (idx + gap >= dim)
+                break;
+            idx += gap;
+            f[k].index = (uint32_t)idx;
+            f[k].value = rng_next(&s) & 1 && mag != 0 ? -mag : mag;   /* -0 is stored as 0 */
+        }
+        ks_fvec x = {f, k, k};
+        ks_buf b = {0};
+        cr_assert_eq(ks_fvec_encode(&x, &b), KS_OK);
+        size_t one = b.len;
+        if (t & 1) {   /* a second vector after it, as a view */
+            ks_fvec y = {f, k / 2, k / 2};
+            cr_assert_eq(ks_fvec_encode(&y, &b), KS_OK);
+        }
+        const unsigned char *p = (const unsigned char *)b.data;
+        ks_fvec out = {0};
+        size_t used;
+        cr_assert_eq(ks_fvec_decode_first(p, b.len, dim, &out, &used), KS_OK);
+        cr_assert_eq(used, one);
+        cr_assert_eq(out.n, k);
+        cr_assert(k == 0 || memcmp(out.f, f, k * sizeof *f) == 0);
+        ks_fvec_free(&out);
+        same_as_reference(p, b.len, dim);
+        same_as_reference(p, b.len, dim >> 4);                    /* past dim */
+        same_as_reference(p, one - (rng_next(&s) % one), dim);    /* cut short */
+        for (int m = 0; m < 4; m++) {                             /* corrupted */
+            size_t at = rng_next(&s) % b.len;
+            unsigned char old = (unsigned char)b.data[at];
+            b.data[at] = (char)(old ^ (1u << (rng_next(&s) % 8)));
+            same_as_reference(p, b.len, dim);
+            b.data[at] = (char)old;
+        }
+        ks_buf_free(&b);
+    }
+    free(f);
 }

@@ -3,6 +3,7 @@
  * through model_internal.h to check it exactly. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include "ks/alloc.h"
 #include "ks/model.h"
@@ -320,4 +321,119 @@ Test(model, allocation_failure_in_new_and_history)
         cr_assert_eq(st, KS_ERR_NOMEM);
         cr_assert_lt(n, 20);
     }
+}
+
+/* FTRL-Proximal as the top of model.c writes it, every quotient a
+ * division: the plain reference for ks_model_learn's shortcuts (weights
+ * computed once, a power-of-two alpha multiplied by its inverse). State in
+ * float like the model's, bias in double; returns the loss. */
+typedef struct { float zn[2 * 1024]; double bz, bn; } ref_state;
+
+static double ref_weight(double alpha, double beta, double z, double n, double l1, double l2)
+{
+    return fabs(z) <= l1 ? 0.0 : -(z - copysign(l1, z)) / ((beta + sqrt(n)) / alpha + l2);
+}
+
+static double ref_learn(ref_state *r, const ks_train_config *tc, const ks_fvec *x, int label,
+                        double c)
+{
+    double s = ref_weight(tc->alpha, tc->beta, r->bz, r->bn, 0, 0), d, loss, wb, g, sg;
+    for (uint32_t k = 0; k < x->n; k++) {
+        uint32_t i = x->f[k].index;
+        s += ref_weight(tc->alpha, tc->beta, r->zn[2 * i], r->zn[2 * i + 1], tc->l1, tc->l2)
+           * (double)x->f[k].value;
+    }
+    s = s != s ? 0.0 : s < -35.0 ? -35.0 : s > 35.0 ? 35.0 : s;
+    if (tc->loss == KS_LOSS_HINGE) {
+        double yy = label ? 1.0 : -1.0;
+        d = yy * s < 1.0 ? -yy * c : 0.0;
+        loss = fmax(0.0, 1.0 - yy * s);
+    } else {
+        double p = 1.0 / (1.0 + exp(-s)), y = label ? 1.0 : 0.0;
+        d = (p - y) * c;
+        loss = fmax(s, 0.0) + log1p(exp(-fabs(s))) - y * s;
+    }
+    if (d == 0.0)
+        return loss;
+    wb = ref_weight(tc->alpha, tc->beta, r->bz, r->bn, 0, 0);
+    sg = (sqrt(r->bn + d * d) - sqrt(r->bn)) / tc->alpha;
+    r->bz += d - sg * wb;
+    r->bn += d * d;
+    for (uint32_t k = 0; k < x->n; k++) {
+        uint32_t i = x->f[k].index;
+        double z = r->zn[2 * i], n = r->zn[2 * i + 1];
+        double w = ref_weight(tc->alpha, tc->beta, z, n, tc->l1, tc->l2);
+        g = d * x->f[k].value;
+        sg = (sqrt(n + g * g) - sqrt(n)) / tc->alpha;
+        z += g - sg * w;
+        n += g * g;
+        r->zn[2 * i] = (float)z;
+        r->zn[2 * i + 1] = (float)n;
+    }
+    return loss;
+}
+
+/* ks_model_learn against the reference, bit for bit: both losses, alphas
+ * that are powers of two and ones that are not, with and without l1, on
+ * noisy examples (ascending indices, uniform and mixed values) until most
+ * hinge examples fall outside the margin. */
+Test(model, learn_matches_the_plain_ftrl_reference)
+{
+    const double alphas[] = {0.5, 2.0, 8.0, 0.3, 3.0};
+    for (int loss = 0; loss < 2; loss++)
+        for (int a = 0; a < 5; a++)
+            for (int reg = 0; reg < 2; reg++) {
+                ks_model *m = make_loss(loss ? KS_LOSS_HINGE : KS_LOSS_LOG, alphas[a], 1.0,
+                                        reg ? 0.01 : 0.0, 1e-6);
+                ref_state *r = calloc(1, sizeof *r);
+                uint32_t seed = 7u + (uint32_t)(10 * a + reg);
+                ks_feature f[64];
+                cr_assert_not_null(r);
+                for (int t = 0; t < 3000; t++) {
+                    ks_fvec x;
+                    int label = example(&seed, f, &x);
+                    uint32_t idx = 0;
+                    for (uint32_t k = 0; k < 40; k++) {   /* more, ascending, past 400 */
+                        idx += 1 + lcg(&seed) % 15;
+                        f[x.n++] = (ks_feature){400 + idx, t % 3 ? 0.25f : 0.1f * (float)(k % 4 + 1)};
+                    }
+                    x.cap = x.n;
+                    double lm = ks_model_learn(m, &x, label, t % 5 ? 1.0 : 2.5);
+                    double lr = ref_learn(r, ks_model_train_config(m), &x, label, t % 5 ? 1.0 : 2.5);
+                    cr_assert_eq(memcmp(&lm, &lr, sizeof lm), 0, "loss, example %d", t);
+                }
+                cr_assert_eq(memcmp(m->zn, r->zn, sizeof r->zn), 0);
+                cr_assert_eq(memcmp(&m->bias_z, &r->bz, sizeof r->bz), 0);
+                cr_assert_eq(memcmp(&m->bias_n, &r->bn, sizeof r->bn), 0);
+                free(r);
+                ks_model_free(m);
+            }
+}
+
+/* ks_model_margin (prefetch, two coordinates at a time) against the plain
+ * loop, bit for bit, on trained state: odd and even lengths, l1 cuts,
+ * alphas that are and are not powers of two. */
+Test(model, margin_matches_the_plain_loop)
+{
+    const double alphas[] = {2.0, 0.5, 3.0};
+    for (int a = 0; a < 3; a++)
+        for (int reg = 0; reg < 2; reg++) {
+            ks_model *m = make_loss(KS_LOSS_HINGE, alphas[a], 1.0, reg ? 0.05 : 0.0, 1e-6);
+            uint32_t seed = 99u + (uint32_t)a;
+            ks_feature f[256];
+            for (int t = 0; t < 2000; t++) {
+                ks_fvec x;
+                int label = example(&seed, f, &x);
+                uint32_t idx = 0, extra = lcg(&seed) % 120;
+                for (uint32_t k = 0; k < extra; k++) {
+                    idx += 1 + lcg(&seed) % 5;
+                    f[x.n++] = (ks_feature){400 + idx, (k & 1 ? -0.3f : 0.2f) * (float)(k % 3 + 1)};
+                }
+                x.cap = x.n;
+                double fast = ks_model_margin(m, &x), ref = ks_model_margin_ref(m, &x);
+                cr_assert_eq(memcmp(&fast, &ref, sizeof fast), 0, "example %d", t);
+                ks_model_learn(m, &x, label, 1.0);
+            }
+            ks_model_free(m);
+        }
 }
