@@ -9,6 +9,7 @@
 #include "spill.h"
 #include "ks/alloc.h"
 #include "ks/buf.h"
+#include "ks/fileio.h"
 
 struct ks_spill {
     int fd;
@@ -19,28 +20,16 @@ struct ks_spill {
 
 ks_status ks_spill_new(ks_spill **out, const char *what)
 {
-    const char *dir = getenv("TMPDIR");
     ks_spill *s;
-    char *tmpl;
+    ks_status st;
     *out = NULL;
-    if (!dir || !*dir)
-        dir = "/tmp";
-    if (!(s = ks_calloc(1, sizeof *s)) || !(tmpl = ks_malloc(strlen(dir) + 32))) {
-        ks_free(s);
+    if (!(s = ks_calloc(1, sizeof *s)))
         return ks_fail(KS_ERR_NOMEM, "out of memory for the %s", what);
-    }
     s->what = what;
-    sprintf(tmpl, "%s/ks-spill.XXXXXX", dir);
-    s->fd = mkostemp(tmpl, O_CLOEXEC);
-    if (s->fd < 0) {
-        ks_status st = ks_fail(KS_ERR_IO, "%s: cannot make the %s file: %s", dir, what,
-                               strerror(errno));
-        ks_free(tmpl);
+    if ((st = ks_temp_file(what, &s->fd)) != KS_OK) {
         ks_free(s);
         return st;
     }
-    unlink(tmpl);   /* gone with the process, however it ends */
-    ks_free(tmpl);
     *out = s;
     return KS_OK;
 }

@@ -16,6 +16,7 @@
 #include "vcache.h"
 #include "ks/alloc.h"
 #include "ks/buf.h"
+#include "ks/fileio.h"
 
 #define NONE UINT64_MAX
 #define HEAD 5u   /* u32 size, u8 flags */
@@ -40,12 +41,9 @@ struct ks_vcache {
 
 ks_status ks_vcache_new(ks_vcache **out, size_t files)
 {
-    const char *dir = getenv("TMPDIR");
     ks_vcache *c;
-    char *tmpl;
+    ks_status st;
     *out = NULL;
-    if (!dir || !*dir)
-        dir = "/tmp";
     if (!(c = ks_calloc(1, sizeof *c)))
         return ks_fail(KS_ERR_NOMEM, "out of memory for the pass cache");
     c->fd = -1;
@@ -53,25 +51,16 @@ ks_status ks_vcache_new(ks_vcache **out, size_t files)
     c->last = files;
     c->start = ks_malloc((files ? files : 1) * sizeof *c->start);
     c->end = ks_calloc(files ? files : 1, sizeof *c->end);
-    tmpl = ks_malloc(strlen(dir) + 32);
-    if (!c->start || !c->end || !tmpl) {
-        ks_free(tmpl);
+    if (!c->start || !c->end) {
         ks_vcache_free(c);
         return ks_fail(KS_ERR_NOMEM, "out of memory for the pass cache");
     }
     for (size_t i = 0; i < files; i++)
         c->start[i] = NONE;
-    sprintf(tmpl, "%s/ks-pass-cache.XXXXXX", dir);
-    c->fd = mkostemp(tmpl, O_CLOEXEC);
-    if (c->fd < 0) {
-        ks_status st = ks_fail(KS_ERR_IO, "%s: cannot make the pass cache file: %s", dir,
-                               strerror(errno));
-        ks_free(tmpl);
+    if ((st = ks_temp_file("pass cache", &c->fd)) != KS_OK) {
         ks_vcache_free(c);
         return st;
     }
-    unlink(tmpl);   /* gone with the process, however it ends */
-    ks_free(tmpl);
     *out = c;
     return KS_OK;
 }

@@ -7,7 +7,11 @@
  * yet; fsync() of the folder after it, so the rename itself survives a
  * crash. Every failure unlinks the temporary file and leaves `path` as it
  * was.
+ *
+ * ks_temp_file() gives the unlinked scratch files of training (pass cache,
+ * replay reservoir, calibration log).
  */
+#define _GNU_SOURCE   /* mkostemp */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -288,4 +292,27 @@ ks_status ks_write_atomic_in(const char *dir, const char *name, const void *data
     st = ks_write_atomic(path, data, len);
     ks_free(path);
     return st;
+}
+
+/* See fileio.h. */
+ks_status ks_temp_file(const char *what, int *fd)
+{
+    const char *dir = getenv("TMPDIR");
+    char *tmpl;
+    *fd = -1;
+    if (!dir || !*dir)
+        dir = "/tmp";
+    if (!(tmpl = ks_malloc(strlen(dir) + 32)))
+        return ks_fail(KS_ERR_NOMEM, "out of memory for the %s", what);
+    sprintf(tmpl, "%s/ks-tmp.XXXXXX", dir);
+    *fd = mkostemp(tmpl, O_CLOEXEC);
+    if (*fd < 0) {
+        ks_status st = ks_fail(KS_ERR_IO, "%s: cannot make the %s file: %s", dir, what,
+                               strerror(errno));
+        ks_free(tmpl);
+        return st;
+    }
+    unlink(tmpl);
+    ks_free(tmpl);
+    return KS_OK;
 }

@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include "ks/alloc.h"
 #include "ks/buf.h"
+#include "ks/fileio.h"
 #include "model_internal.h"
 
 static uint64_t splitmix64(uint64_t *s)
@@ -152,29 +153,16 @@ static ks_status compact_file(ks_model *m)
 
 ks_status ks_model_replay_spill(ks_model *m)
 {
-    const char *dir = getenv("TMPDIR");
     struct ks_replay_file *f;
-    char *tmpl;
     ks_status st;
     if (m->rfile || m->replay_skipped)
         return KS_OK;
-    if (!dir || !*dir)
-        dir = "/tmp";
-    if (!(f = ks_calloc(1, sizeof *f)) || !(tmpl = ks_malloc(strlen(dir) + 32))) {
-        ks_free(f);
+    if (!(f = ks_calloc(1, sizeof *f)))
         return ks_fail(KS_ERR_NOMEM, "out of memory for the replay reservoir");
-    }
-    sprintf(tmpl, "%s/ks-replay.XXXXXX", dir);
-    f->fd = mkostemp(tmpl, O_CLOEXEC);
-    if (f->fd < 0) {
-        st = ks_fail(KS_ERR_IO, "%s: cannot make the replay reservoir's temporary file: %s",
-                     dir, strerror(errno));
-        ks_free(tmpl);
+    if ((st = ks_temp_file("replay reservoir", &f->fd)) != KS_OK) {
         ks_free(f);
         return st;
     }
-    unlink(tmpl);   /* gone with the process, however it ends */
-    ks_free(tmpl);
     if (m->arena_dead)
         compact(m);
     if (m->arena_used && (st = file_io(f->fd, m->replay_arena, m->arena_used, 0, 1)) != KS_OK) {

@@ -40,6 +40,11 @@ ks_status ks_read_file(const char *path, size_t max, char **data /* OUT */,
  * KS_ERR_WRITE when it cannot be created or is not a writable folder. */
 ks_status ks_ensure_dir(const char *dir);
 
+/* A new temporary file, already unlinked (gone with the process however it
+ * ends), in $TMPDIR (else /tmp), opened read-write and close-on-exec; what
+ * names it in errors ("pass cache"). KS_ERR_IO when it cannot be made. */
+ks_status ks_temp_file(const char *what, int *fd /* OUT */);
+
 /* dir + "/" + name in a fresh ks_malloc'ed string. */
 char *ks_path_join(const char *dir, const char *name);
 
