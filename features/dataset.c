@@ -179,6 +179,8 @@ ks_status ks_dataset_open(ks_dataset **out, const char *dir, const ks_dataset_op
         rc = ks_fail(KS_ERR_NOMEM, "out of memory opening %s", dir);
     if (rc == KS_OK)
         rc = detect(ds);
+    if (rc == KS_OK)
+        ks_ds_list_trim(&ds->list);
     if (rc == KS_OK && !(ds->order = ks_malloc((ds->list.n + 1) * sizeof *ds->order)))
         rc = ks_fail(KS_ERR_NOMEM, "out of memory listing %s", dir);
     if (rc == KS_OK)

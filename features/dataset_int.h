@@ -15,8 +15,8 @@
 
 /* One data file (or one TREC index line). */
 typedef struct {
-    char *path;   /* ks_malloc'ed; relative to the dataset folder (mail,
-                     csv) or as written in the TREC index */
+    char *path;   /* in the list's path store; relative to the dataset
+                     folder (mail, csv) or as written in the TREC index */
     int label;    /* 0 ham, 1 spam, or KS_ENT_CSV / KS_ENT_BAD */
     long line;    /* TREC index line, else 0 */
 } ks_ds_entry;
@@ -26,9 +26,18 @@ typedef struct {
     ks_ds_entry *v;
     size_t n, cap;
     uint64_t bytes;   /* total size on disk of the data files */
+    char *chunk;      /* the paths, back to back in 64 KiB chunks (each
+                         starts with a pointer to the one before): no
+                         allocation per file, since the list is the one
+                         thing of a training run that grows with the
+                         number of files */
+    size_t chunk_used, chunk_cap;
 } ks_ds_list;
 
 void ks_ds_list_free(ks_ds_list *l);
+
+/* Gives the entry array back the room it grew into but does not use. */
+void ks_ds_list_trim(ks_ds_list *l);
 
 /* Each lister appends to l and sorts what it found (except TREC).
  * *found tells whether the format is present at all: an index file, a

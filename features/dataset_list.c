@@ -29,13 +29,49 @@
 #define WALK_MAX_DEPTH 64
 #define INDEX_LINE_MAX 4096   /* longer TREC index lines are malformed */
 
+#define PATH_CHUNK (64 * 1024)
+
 void ks_ds_list_free(ks_ds_list *l)
 {
-    size_t i;
-    for (i = 0; i < l->n; i++)
-        ks_free(l->v[i].path);
+    char *c = l->chunk, *prev;
+    while (c) {
+        memcpy(&prev, c, sizeof prev);
+        ks_free(c);
+        c = prev;
+    }
     ks_free(l->v);
     memset(l, 0, sizeof *l);
+}
+
+void ks_ds_list_trim(ks_ds_list *l)
+{
+    ks_ds_entry *v;
+    if (l->n && l->n < l->cap && (v = ks_realloc(l->v, l->n * sizeof *v))) {
+        l->v = v;
+        l->cap = l->n;
+    }
+}
+
+/* A copy of path[0..len) with a NUL, in the list's path store. */
+static char *store_path(ks_ds_list *l, const char *path, size_t len)
+{
+    char *p;
+    if (len + 1 > l->chunk_cap - l->chunk_used) {
+        size_t need = sizeof(char *) + len + 1;
+        size_t cap = need > PATH_CHUNK ? need : PATH_CHUNK;
+        char *c = ks_malloc(cap);
+        if (!c)
+            return NULL;
+        memcpy(c, &l->chunk, sizeof l->chunk);
+        l->chunk = c;
+        l->chunk_used = sizeof(char *);
+        l->chunk_cap = cap;
+    }
+    p = l->chunk + l->chunk_used;
+    memcpy(p, path, len);
+    p[len] = '\0';
+    l->chunk_used += len + 1;
+    return p;
 }
 
 static ks_status list_add(ks_ds_list *l, const char *path, size_t len, int label,
@@ -50,7 +86,7 @@ static ks_status list_add(ks_ds_list *l, const char *path, size_t len, int label
         l->v = v;
         l->cap = cap;
     }
-    if (!(p = ks_strndup(path, len)))
+    if (!(p = store_path(l, path, len)))
         return ks_fail(KS_ERR_NOMEM, "out of memory listing %zu files", l->n);
     l->v[l->n].path = p;
     l->v[l->n].label = label;
