@@ -45,19 +45,10 @@ void ks_spill_free(ks_spill *s)
 
 static ks_status write_all(ks_spill *s, const void *p, size_t n)
 {
-    const char *c = p;
-    while (n) {
-        ssize_t k = pwrite(s->fd, c, n, (off_t)s->flushed);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return ks_fail(KS_ERR_IO, "cannot write the %s file: %s", s->what,
-                           k < 0 ? strerror(errno) : "no progress");
-        c += k;
-        n -= (size_t)k;
-        s->flushed += (uint64_t)k;
-    }
-    return KS_OK;
+    ks_status st = ks_temp_io(s->fd, (void *)p, n, s->flushed, 1, s->what);
+    if (st == KS_OK)
+        s->flushed += n;
+    return st;
 }
 
 ks_status ks_spill_write(ks_spill *s, const void *p, size_t n)
@@ -100,7 +91,8 @@ void ks_spill_reader_end(ks_spill_reader *r)
 ks_status ks_spill_read(ks_spill_reader *r, size_t n, const unsigned char **p)
 {
     uint64_t end = r->s->flushed;
-    size_t want, got = 0;
+    size_t want;
+    ks_status st;
     if (!n) {
         *p = r->buf;
         return KS_OK;
@@ -122,16 +114,9 @@ ks_status ks_spill_read(ks_spill_reader *r, size_t n, const unsigned char **p)
         }
         r->bpos = r->pos;
         r->blen = 0;
-        while (got < want) {
-            ssize_t k = pread(r->s->fd, r->buf + got, want - got, (off_t)(r->pos + got));
-            if (k < 0 && errno == EINTR)
-                continue;
-            if (k <= 0)
-                return ks_fail(KS_ERR_IO, "cannot read the %s file: %s", r->s->what,
-                               k < 0 ? strerror(errno) : "shorter than written");
-            got += (size_t)k;
-        }
-        r->blen = got;
+        if ((st = ks_temp_io(r->s->fd, r->buf, want, r->pos, 0, r->s->what)) != KS_OK)
+            return st;
+        r->blen = want;
     }
     *p = r->buf + (r->pos - r->bpos);
     r->pos += n;

@@ -192,7 +192,8 @@ ks_status ks_vcache_rewind(ks_vcache *c, const size_t *order)
  * up to the end of the current entry's records. */
 static ks_status have(ks_vcache *c, uint64_t pos, size_t n)
 {
-    size_t want, got = 0;
+    size_t want;
+    ks_status st;
     if (pos >= c->rpos && pos + n <= c->rpos + c->rlen)
         return KS_OK;
     want = c->stop - pos < KS_VCACHE_BUF ? (size_t)(c->stop - pos) : KS_VCACHE_BUF;
@@ -207,16 +208,9 @@ static ks_status have(ks_vcache *c, uint64_t pos, size_t n)
     }
     c->rpos = pos;
     c->rlen = 0;
-    while (got < want) {
-        ssize_t k = pread(c->fd, c->r + got, want - got, (off_t)(pos + got));
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return ks_fail(KS_ERR_IO, "cannot read the pass cache: %s",
-                           k < 0 ? strerror(errno) : "shorter than written");
-        got += (size_t)k;
-    }
-    c->rlen = got;
+    if ((st = ks_temp_io(c->fd, c->r, want, pos, 0, "pass cache")) != KS_OK)
+        return st;
+    c->rlen = want;
     return KS_OK;
 }
 

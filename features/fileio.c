@@ -316,3 +316,21 @@ ks_status ks_temp_file(const char *what, int *fd)
     ks_free(tmpl);
     return KS_OK;
 }
+
+/* See fileio.h. */
+ks_status ks_temp_io(int fd, void *p, size_t n, uint64_t off, int wr, const char *what)
+{
+    unsigned char *c = p;
+    while (n) {
+        ssize_t k = wr ? pwrite(fd, c, n, (off_t)off) : pread(fd, c, n, (off_t)off);
+        if (k < 0 && errno == EINTR)
+            continue;
+        if (k <= 0)
+            return ks_fail(KS_ERR_IO, "cannot %s the %s file: %s", wr ? "write" : "read", what,
+                           k < 0 ? strerror(errno) : wr ? "no progress" : "shorter than written");
+        c += k;
+        n -= (size_t)k;
+        off += (uint64_t)k;
+    }
+    return KS_OK;
+}

@@ -92,19 +92,7 @@ static void compact(ks_model *m)
 
 static ks_status file_io(int fd, void *p, size_t n, size_t off, int wr)
 {
-    unsigned char *c = p;
-    while (n) {
-        ssize_t k = wr ? pwrite(fd, c, n, (off_t)off) : pread(fd, c, n, (off_t)off);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k <= 0)
-            return ks_fail(KS_ERR_IO, "cannot %s the replay reservoir's temporary file: %s",
-                           wr ? "write" : "read", k < 0 ? strerror(errno) : "too short");
-        c += k;
-        n -= (size_t)k;
-        off += (size_t)k;
-    }
-    return KS_OK;
+    return ks_temp_io(fd, p, n, off, wr, "replay reservoir");
 }
 
 static ks_status file_buf(struct ks_replay_file *f, size_t n)

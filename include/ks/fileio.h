@@ -10,6 +10,7 @@
 #define KS_FILEIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "status.h"
 
 ks_status ks_write_atomic(const char *path, const void *data, size_t len);
@@ -44,6 +45,11 @@ ks_status ks_ensure_dir(const char *dir);
  * ends), in $TMPDIR (else /tmp), opened read-write and close-on-exec; what
  * names it in errors ("pass cache"). KS_ERR_IO when it cannot be made. */
 ks_status ks_temp_file(const char *what, int *fd /* OUT */);
+
+/* All n bytes at byte off of such a file, read (wr 0) or written (wr 1),
+ * retrying short transfers and EINTR. KS_ERR_IO naming what on failure,
+ * and on a read that ends early (the file is shorter than was written). */
+ks_status ks_temp_io(int fd, void *p, size_t n, uint64_t off, int wr, const char *what);
 
 /* dir + "/" + name in a fresh ks_malloc'ed string. */
 char *ks_path_join(const char *dir, const char *name);
