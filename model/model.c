@@ -381,7 +381,6 @@ static double learn_any(ks_model *m, const ks_fvec *x, int label, double weight)
     return loss;
 }
 
-
 /* Room in the learning scratch for n coordinates; -1 without memory. */
 static int learn_room(ks_model *m, uint32_t n)
 {
