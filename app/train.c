@@ -588,6 +588,7 @@ static ks_status train(const ks_app_opts *o, trainer *t, ks_dataset **ds)
     ks_fvec_free(&t->wview);
     ks_extractor_free(t->ex);
     t->ex = NULL;
+    ks_model_end_learning(t->m);   /* its float weights, before the fold models' */
     release_free_memory();
     if ((st = ks_oos_end_learning(t->oos)) != KS_OK)
         return st;

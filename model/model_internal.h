@@ -56,6 +56,13 @@ struct ks_model {
                                   file's reservoir was not kept */
     uint64_t replay_seen;      /* examples offered so far, all sessions */
     uint64_t replay_rng;       /* splitmix64 state of the reservoir */
+    float *wf;                 /* the hinge loss's shortcut (model.c,
+                                  outside_margin): every coordinate's
+                                  weight rounded to float, kept in step
+                                  with zn by the learning steps; NULL
+                                  until the first hinge step needs it,
+                                  and after ks_model_state_changed */
+    int wf_failed;             /* no memory for wf: the exact path only */
     double *learn_tmp;         /* ks_model_learn's scratch: weights, then
                                   sqrt(n), learn_cap of each */
     uint32_t learn_cap;
@@ -75,6 +82,10 @@ ks_status ks_model_replay_put(ks_model *m, uint32_t i, const void *data,
  * loader: a loaded reservoir takes exactly its size). */
 ks_status ks_model_replay_reserve(ks_model *m, uint32_t count, size_t bytes);
 
+
+/* To call after writing zn or the bias other than by ks_model_learn (the
+ * tests do): drops the float weights, rebuilt from zn when next needed. */
+void ks_model_state_changed(ks_model *m);
 
 /* KS_OK, or KS_ERR_USAGE naming the training setting out of range. */
 ks_status ks_train_config_check(const ks_train_config *c);

@@ -107,6 +107,11 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label,
  * data from there). */
 void ks_model_reset_weights(ks_model *m);
 
+/* Frees what only learning uses (the hinge loss's float weights, 4 bytes
+ * a bucket, and a scratch buffer); a later ks_model_learn builds them
+ * again. Changes no result. */
+void ks_model_end_learning(ks_model *m);
+
 /* Decision threshold on the probability (default 0.5). */
 double ks_model_threshold(const ks_model *m);
 void ks_model_set_threshold(ks_model *m, double t);

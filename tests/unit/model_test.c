@@ -437,3 +437,81 @@ Test(model, margin_matches_the_plain_loop)
             ks_model_free(m);
         }
 }
+
+/* The hinge loss's shortcut (outside_margin: float weights decide that an
+ * example needs no step) must give the steps of the exact path, bit for
+ * bit, also for margins a hair either side of 1: trained state, then each
+ * example rescaled so that its exact margin is y'(1 + eps) for eps from
+ * -1e-5 to 1e-5 (and 0), learned once by a copy of the model and once by
+ * the plain reference from the same state. */
+Test(model, hinge_shortcut_matches_the_reference_at_the_margin)
+{
+    const double eps[] = {-1e-5, -1e-7, -1e-9, -1e-12, 0.0, 1e-12, 1e-9, 1e-7, 1e-5};
+    ks_model *m = make_loss(KS_LOSS_HINGE, 0.5, 1.0, 0.0, 1e-6);
+    ref_state *r = calloc(1, sizeof *r);
+    uint32_t seed = 4242u;
+    ks_feature f[64], g[64];
+    int probes = 0, stepped = 0, skipped = 0;
+    cr_assert_not_null(r);
+    for (int t = 0; t < 400; t++) {   /* some state to stand on */
+        ks_fvec x;
+        int label = example(&seed, f, &x);
+        ks_model_learn(m, &x, label, 1.0);
+    }
+    for (int t = 0; t < 300; t++) {
+        ks_fvec x, y;
+        int label = example(&seed, f, &x);
+        double b = ks_model_margin_ref(m, &(ks_fvec){NULL, 0, 0});   /* the bias's weight */
+        double s = ks_model_margin_ref(m, &x) - b;
+        if (!(fabs(s) > 1e-3))
+            continue;
+        for (int e = 0; e < 9; e++) {
+            double target = (label ? 1.0 : -1.0) * (1.0 + eps[e]), c = (target - b) / s;
+            ks_model *cl;
+            double lm, lr;
+            for (uint32_t k = 0; k < x.n; k++)
+                g[k] = (ks_feature){f[k].index, (float)(f[k].value * c)};
+            y = (ks_fvec){g, x.n, x.n};
+            cr_assert_eq(ks_model_clone_state(&cl, m), KS_OK);
+            memcpy(r->zn, m->zn, sizeof r->zn);
+            r->bz = m->bias_z;
+            r->bn = m->bias_n;
+            lm = ks_model_learn(cl, &y, label, 1.0);
+            lr = ref_learn(r, ks_model_train_config(m), &y, label, 1.0);
+            cr_assert_eq(memcmp(&lm, &lr, sizeof lm), 0, "loss, example %d eps %g", t, eps[e]);
+            cr_assert_eq(memcmp(cl->zn, r->zn, sizeof r->zn), 0, "example %d eps %g", t, eps[e]);
+            cr_assert_eq(memcmp(&cl->bias_z, &r->bz, sizeof r->bz), 0);
+            stepped += lm > 0.0;
+            skipped += lm == 0.0;
+            probes++;
+            ks_model_free(cl);
+        }
+        ks_model_learn(m, &x, label, 1.0);   /* the state moves on */
+    }
+    cr_assert_gt(probes, 1000);
+    cr_assert_gt(stepped, 100);   /* both sides of the margin were probed */
+    cr_assert_gt(skipped, 100);
+    free(r);
+    ks_model_free(m);
+}
+
+/* The float weights follow the state: written behind the model's back (as
+ * the tests and the loader do) and announced, they are rebuilt; an example
+ * far outside the margin by the old state but inside by the new one steps. */
+Test(model, hinge_shortcut_follows_a_changed_state)
+{
+    ks_model *m = make_loss(KS_LOSS_HINGE, 0.5, 1.0, 0.0, 0.0);
+    ks_feature f[] = {{3, 1.0f}};
+    ks_fvec x = {f, 1, 1};
+    float z3;
+    for (int k = 0; k < 20 && ks_model_margin(m, &x) < 1.0; k++)
+        ks_model_learn(m, &x, 1, 1.0);
+    cr_assert_geq(ks_model_margin(m, &x), 1.0);
+    cr_assert_eq(ks_model_learn(m, &x, 1, 1.0), 0.0);   /* outside: no step */
+    z3 = KS_Z(m, 3);
+    KS_Z(m, 3) = -z3;                                   /* the weight flips */
+    ks_model_state_changed(m);
+    cr_assert_gt(ks_model_learn(m, &x, 1, 1.0), 1.0);   /* inside now: a step */
+    cr_assert_neq(KS_Z(m, 3), -z3);
+    ks_model_free(m);
+}
