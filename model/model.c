@@ -410,20 +410,24 @@ static int float_weights(ks_model *m)
  * four times that (A itself computed with error g). When the float sum
  * clears 1 by more than it, the exact one clears 1 too, and so does its
  * clip to [-35, 35]. NaN or infinity anywhere fails the test: "no", and
- * the exact path decides. */
+ * the exact path decides; so does an index at or above dim (read masked,
+ * refused at the end). Any order of the indices, repeats too: the exact
+ * margin is of the state before the step either way. */
 static int outside_margin(const ks_model *m, const ks_fvec *x, int label, double bias)
 {
     const float *wf = m->wf;
+    const uint32_t mask = m->dim - 1;   /* dim is a power of two */
     double s0 = 0.0, s1 = 0.0, a0 = 0.0, a1 = 0.0, xs = 0.0, s, a, err;
-    uint32_t k = 0;
+    uint32_t k = 0, all = 0;   /* all: the indices or-ed */
     for (; x->n - k >= 2; k += 2) {
         double p, q;
         if (k + 1 + LEARN_PREFETCH < x->n) {
-            __builtin_prefetch(&wf[x->f[k + LEARN_PREFETCH].index]);
-            __builtin_prefetch(&wf[x->f[k + 1 + LEARN_PREFETCH].index]);
+            __builtin_prefetch(&wf[x->f[k + LEARN_PREFETCH].index & mask]);
+            __builtin_prefetch(&wf[x->f[k + 1 + LEARN_PREFETCH].index & mask]);
         }
-        p = (double)wf[x->f[k].index] * (double)x->f[k].value;
-        q = (double)wf[x->f[k + 1].index] * (double)x->f[k + 1].value;
+        all |= x->f[k].index | x->f[k + 1].index;
+        p = (double)wf[x->f[k].index & mask] * (double)x->f[k].value;
+        q = (double)wf[x->f[k + 1].index & mask] * (double)x->f[k + 1].value;
         s0 += p;
         s1 += q;
         a0 += fabs(p);
@@ -431,7 +435,8 @@ static int outside_margin(const ks_model *m, const ks_fvec *x, int label, double
         xs += fabs((double)x->f[k].value) + fabs((double)x->f[k + 1].value);
     }
     if (k < x->n) {
-        double p = (double)wf[x->f[k].index] * (double)x->f[k].value;
+        double p = (double)wf[x->f[k].index & mask] * (double)x->f[k].value;
+        all |= x->f[k].index;
         s0 += p;
         a0 += fabs(p);
         xs += fabs((double)x->f[k].value);
@@ -439,7 +444,7 @@ static int outside_margin(const ks_model *m, const ks_fvec *x, int label, double
     s = bias + (s0 + s1);
     a = fabs(bias) + (a0 + a1);
     err = a * (0x1p-22 + ((double)x->n + 4.0) * 0x1p-50) + xs * 0x1p-120;
-    return (label ? s : -s) - 1.0 > err;
+    return (all & ~mask) == 0 && (label ? s : -s) - 1.0 > err;
 }
 
 /* ks_model_learn for any x: each coordinate's weight computed when it is
@@ -498,6 +503,8 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
     const int apow2 = ainv != 0.0;
     int64_t prev = -1;
     uint32_t k = 0;
+    if (tc->loss == KS_LOSS_HINGE && float_weights(m) && outside_margin(m, x, label, s))
+        return 0.0;   /* no step, and the loss the exact path gives: 0 */
     if (learn_room(m, x->n))
         return learn_any(m, x, label, weight);
     w = m->learn_tmp;
@@ -507,9 +514,6 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
             return learn_any(m, x, label, weight);
         prev = x->f[j].index;
     }
-    if (tc->loss == KS_LOSS_HINGE && x->n && x->f[x->n - 1].index < m->dim &&
-        float_weights(m) && outside_margin(m, x, label, s))
-        return 0.0;   /* no step, and the loss the exact path gives: 0 */
 #if defined(__SSE2__)
     if (x->n && x->f[x->n - 1].index < m->dim)   /* all inside: no gaps in w, r */
         k = learn_weights_sse2(m, x, w, r, apow2 ? ainv : alpha, apow2);

@@ -443,7 +443,8 @@ Test(model, margin_matches_the_plain_loop)
  * bit, also for margins a hair either side of 1: trained state, then each
  * example rescaled so that its exact margin is y'(1 + eps) for eps from
  * -1e-5 to 1e-5 (and 0), learned once by a copy of the model and once by
- * the plain reference from the same state. */
+ * the plain reference from the same state; every fourth example with a
+ * repeated index. */
 Test(model, hinge_shortcut_matches_the_reference_at_the_margin)
 {
     const double eps[] = {-1e-5, -1e-7, -1e-9, -1e-12, 0.0, 1e-12, 1e-9, 1e-7, 1e-5};
@@ -472,6 +473,8 @@ Test(model, hinge_shortcut_matches_the_reference_at_the_margin)
             for (uint32_t k = 0; k < x.n; k++)
                 g[k] = (ks_feature){f[k].index, (float)(f[k].value * c)};
             y = (ks_fvec){g, x.n, x.n};
+            if (t % 4 == 0)   /* a repeated index (the exact path's learn_any) */
+                g[y.n++] = g[0];
             cr_assert_eq(ks_model_clone_state(&cl, m), KS_OK);
             memcpy(r->zn, m->zn, sizeof r->zn);
             r->bz = m->bias_z;
