@@ -126,7 +126,8 @@ static void same_as_reference(const unsigned char *p, size_t len, uint32_t dim)
 }
 
 /* The fast uniform loop against the plain one: random binary vectors with
- * gaps of every varint length (1 to 5 bytes), signs, magnitudes (0 too),
+ * gaps of every varint length (1 to 5 bytes, one length a vector or mixed),
+ * signs, magnitudes (0 too),
  * with and without bytes after them (a view), then the same bytes cut
  * short and with bytes flipped. */
 Test(fvec, fast_decode_matches_reference)
@@ -137,11 +138,12 @@ Test(fvec, fast_decode_matches_reference)
     for (int t = 0; t < 3000; t++) {
         uint32_t dim = t % 3 == 0 ? 1u << 28 : 1u << 20, n = (uint32_t)(rng_next(&s) % 600);
         uint64_t idx = 0;
-        int cls = (int)(rng_next(&s) % 5);
+        int cls = (int)(rng_next(&s) % 6);   /* 5: each gap's length drawn anew */
         float mag = t % 50 == 0 ? 0.0f : 1.0f / (float)(1 + rng_next(&s) % 97);
         uint32_t k = 0;
         for (; k < n; k++) {
-            uint64_t lim = (uint64_t)1 << (cls == 4 ? 28 : 7 * (cls + 1) - 1);
+            int c = cls == 5 ? (int)(rng_next(&s) % 4) : cls;
+            uint64_t lim = (uint64_t)1 << (c == 4 ? 28 : 7 * (c + 1) - 1);
             uint64_t gap = (k ? 1 : 0) + rng_next(&s) % lim;
             if (idx + gap >= dim)
                 break;
