@@ -209,3 +209,50 @@ Test(replay_file, failed_flush_keeps_the_pending_appends)
     }
     ks_model_free(m);
 }
+
+/* A compaction reads the file's last entries into the read buffer, and
+ * later appends overwrite those bytes in the file: the buffer must not
+ * answer for them. 300 KB examples (killed), a 1.5 MiB one, then 1000
+ * byte ones replacing the first: the compaction's last read is of those
+ * at the file's end [.., U). Appending up to U + 2 MiB writes new examples
+ * over that range; the first read, of one of them, must see its own
+ * bytes. */
+Test(replay_file, no_stale_read_after_a_compaction)
+{
+    enum { OLD = 10, SMALL = 1000, SLOTS = 8000 };
+    static unsigned char b[1536 * 1024];
+    ks_model *m = model(SLOTS, 0, 1);
+    size_t u = 0, before;
+    uint32_t i, n = OLD + 1, pick = SLOTS;
+    const unsigned char *p;
+    size_t len;
+    int label, replaced = 0;
+    for (i = 0; i < OLD; i++) {
+        memset(b, 'a' + (int)i, 300000);
+        cr_assert_eq(ks_model_replay_put(m, i, b, 300000, 0), KS_OK);
+    }
+    memset(b, 'B', sizeof b);
+    cr_assert_eq(ks_model_replay_put(m, OLD, b, sizeof b, 1), KS_OK);
+    memset(b, 'x', SMALL);
+    for (i = 0; i < OLD && !u; i++) {   /* until a compaction */
+        before = m->arena_used;
+        cr_assert_eq(ks_model_replay_put(m, i, b, SMALL, 0), KS_OK);
+        if (m->arena_used < before)
+            u = before;
+        replaced++;
+    }
+    cr_assert_neq(u, 0, "a compaction ran");
+    cr_assert_geq(replaced, 5, "the file ends with 1000-byte examples");
+    for (; m->arena_used < u + ((size_t)2 << 20); n++) {
+        cr_assert_lt(n, SLOTS);
+        memset(b, (int)(n % 200) + 1, SMALL);
+        cr_assert_eq(ks_model_replay_put(m, n, b, SMALL, 0), KS_OK);
+        if (pick == SLOTS && m->replay[n].off >= u - 3000 && m->replay[n].off + SMALL <= u)
+            pick = n;
+    }
+    cr_assert_lt(pick, SLOTS);
+    cr_assert_eq(ks_model_replay_encoded(m, pick, &p, &len, &label), KS_OK);
+    cr_assert(len == SMALL && p[0] == (unsigned char)(pick % 200 + 1) &&
+              p[SMALL - 1] == (unsigned char)(pick % 200 + 1), "slot %u read stale bytes", pick);
+    ks_model_free(m);
+}
