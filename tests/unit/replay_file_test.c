@@ -84,7 +84,7 @@ static unsigned char *whole(const char *path, size_t *n)
 }
 
 /* Offers of 1 byte to 40 KB, and now and then one of 1.5 MB (past the
- * 1 MiB write buffer), to 64 slots under a 2 MiB byte bound: the bound
+ * 256 KiB write buffer), to 64 slots under a 2 MiB byte bound: the bound
  * drops examples (rewriting the last entry's header, pending or written)
  * and the file is compacted several times with appends pending. Checked
  * after every offer (reads from the buffer, from the file a block at a
@@ -181,7 +181,7 @@ Test(replay_file, failed_flush_keeps_the_pending_appends)
     signal(SIGXFSZ, SIG_IGN);
     cr_assert_eq(getrlimit(RLIMIT_FSIZE, &old), 0);
     lim = old;
-    lim.rlim_cur = 512 * 1024;   /* less than the 1 MiB buffer: its first flush fails */
+    lim.rlim_cur = 100 * 1024;   /* less than the 256 KiB buffer: its first flush fails */
     cr_assert_eq(setrlimit(RLIMIT_FSIZE, &lim), 0);
     for (; i < SLOTS; i++) {
         memset(b, (int)i, LEN);
