@@ -9,8 +9,8 @@
  * Examples are kept in the compact form of ks_fvec_encode (features.h),
  * in memory and in model.bin; after ks_model_replay_spill (training) in
  * an unlinked temporary file instead of memory, the same layout (the
- * "arena" below is then that file, read back with pread: the kernel's
- * page cache, not the process's memory).
+ * "arena" below is then that file, written and read back through
+ * 256 KiB buffers: the kernel's page cache, not the process's memory).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -43,17 +43,38 @@ static uint64_t splitmix64(uint64_t *s)
  * the number of replacements (per-example blocks fragmented the heap). */
 #define HDR 8u
 
-/* The arena in a file: its descriptor, and a buffer for an example read
- * back (ks_model_replay_encoded's bytes) or moved by a compaction. */
+/* The arena in a file. One pread or pwrite per example was most of a
+ * training run's system calls (two pwrites per offer, one pread per
+ * example saved or rehearsed), so appends gather in a buffer and reads
+ * that walk the file in order take it a block at a time. Memory stays
+ * about two blocks (plus the largest example), whatever the data.
+ *
+ * File bytes [0, wpos) are written; [wpos, wpos + wlen) are the pending
+ * appends in w, and wpos + wlen is always the model's arena_used. An
+ * entry is never split between the two (a flush writes all of w), so an
+ * example whose header is at or past wpos is read from w. */
 struct ks_replay_file {
     int fd;
-    unsigned char *buf;
-    size_t cap;
+    unsigned char *buf;   /* file bytes [rpos, rpos + rlen): an example read
+                             back (ks_model_replay_encoded) or a block read
+                             ahead or walked by a compaction */
+    size_t cap;           /* bytes allocated at buf */
+    size_t rpos, rlen;    /* rlen 0: buf holds nothing reusable */
+    size_t next;          /* end of the last example read: a read of the
+                             next entry is sequential and reads ahead */
+    unsigned char *w;     /* pending appends (FILE_BLOCK bytes, lazily) */
+    size_t wpos, wlen;
 };
 
 /* A file's arena is compacted when its dead bytes are over half of it
  * (and over this): each byte is then moved about once on average. */
 #define FILE_COMPACT ((size_t)1 << 20)
+
+/* The write buffer, and the read-ahead block: a syscall per 256 KiB, as
+ * the pass cache and the calibration log do (KS_VCACHE_BUF, KS_SPILL_BUF);
+ * 1 MiB saved no time that could be measured and cost spam-update 2 MiB of
+ * peak RSS. */
+#define FILE_BLOCK ((size_t)1 << 18)
 
 void ks_model_replay_free(ks_model *m)
 {
@@ -62,6 +83,7 @@ void ks_model_replay_free(ks_model *m)
     if (m->rfile) {
         close(m->rfile->fd);
         ks_free(m->rfile->buf);
+        ks_free(m->rfile->w);
         ks_free(m->rfile);
     }
     m->rfile = NULL;
@@ -107,26 +129,97 @@ static ks_status file_buf(struct ks_replay_file *f, size_t n)
     return KS_OK;
 }
 
-/* compact() for an arena in a file: entry by entry through the buffer
- * (an entry is read whole before it is written lower down). */
+/* Makes file bytes [pos, pos + n) readable at buf + (pos - rpos): a hit
+ * in buf, else one read from pos of n bytes, or with ahead up to a block
+ * (within end, the bytes written). */
+static ks_status window(struct ks_replay_file *f, size_t pos, size_t n, size_t end, int ahead)
+{
+    size_t want = n;
+    ks_status st;
+    if (f->rlen && pos >= f->rpos && pos + n <= f->rpos + f->rlen)
+        return KS_OK;
+    if (n > end - pos)   /* a length read back from the file */
+        return ks_fail(KS_ERR_IO, "the replay reservoir file is damaged at byte %zu", pos);
+    if (ahead && want < FILE_BLOCK)
+        want = end - pos < FILE_BLOCK ? end - pos : FILE_BLOCK;
+    if ((st = file_buf(f, want ? want : 1)) != KS_OK)
+        return st;
+    f->rlen = 0;
+    if ((st = file_io(f->fd, f->buf, want, pos, 0)) != KS_OK)
+        return st;
+    f->rpos = pos;
+    f->rlen = want;
+    return KS_OK;
+}
+
+/* Writes the pending appends. On failure they stay pending (and the
+ * model unchanged): a later flush writes them again. */
+static ks_status flush(struct ks_replay_file *f)
+{
+    ks_status st;
+    if (f->wlen && (st = file_io(f->fd, f->w, f->wlen, f->wpos, 1)) != KS_OK)
+        return st;
+    f->wpos += f->wlen;
+    f->wlen = 0;
+    return KS_OK;
+}
+
+/* Appends an entry: its header hdr, then len bytes of data (which may
+ * follow hdr in memory, data == hdr + HDR). */
+static ks_status append(struct ks_replay_file *f, const void *hdr, const void *data, size_t len)
+{
+    size_t n = HDR + len;
+    ks_status st;
+    if (f->wlen + n > FILE_BLOCK && (st = flush(f)) != KS_OK)
+        return st;
+    if (n > FILE_BLOCK) {   /* larger than the buffer: straight to the file */
+        if ((st = file_io(f->fd, (void *)hdr, HDR, f->wpos, 1)) != KS_OK ||
+            (len && (st = file_io(f->fd, (void *)data, len, f->wpos + HDR, 1)) != KS_OK))
+            return st;
+        f->wpos += n;
+        return KS_OK;
+    }
+    if (!f->w && !(f->w = ks_malloc(FILE_BLOCK)))
+        return ks_fail(KS_ERR_NOMEM, "out of memory for the replay reservoir");
+    memcpy(f->w + f->wlen, hdr, HDR);
+    if (len)
+        memmove(f->w + f->wlen + HDR, data, len);
+    f->wlen += n;
+    return KS_OK;
+}
+
+/* compact() for an arena in a file: walks it a block at a time and
+ * appends the live entries again from offset 0 through the write buffer
+ * (a write never reaches bytes not yet read: the live bytes before an
+ * entry are at most the bytes before it). The live entries before the
+ * first dead one stay where they are. On KS_ERR_IO the reservoir is left
+ * unusable; training stops on it. */
 static ks_status compact_file(ks_model *m)
 {
     struct ks_replay_file *f = m->rfile;
     size_t src = 0, dst = 0;
     ks_status st;
+    if ((st = flush(f)) != KS_OK)
+        return st;
+    f->rlen = f->next = 0;
+    f->wpos = 0;   /* appends start over at dst */
     while (src < m->arena_used) {
-        unsigned char hdr[HDR];
         uint32_t slot, len;
-        if ((st = file_io(f->fd, hdr, HDR, src, 0)) != KS_OK)
+        if ((st = window(f, src, HDR, m->arena_used, 1)) != KS_OK)
             return st;
-        memcpy(&slot, hdr, 4);
-        memcpy(&len, hdr + 4, 4);
+        memcpy(&slot, f->buf + (src - f->rpos), 4);
+        memcpy(&len, f->buf + (src - f->rpos) + 4, 4);
         if (slot < m->nreplay && m->replay[slot].off == src + HDR) {
-            if (dst != src &&
-                ((st = file_buf(f, HDR + (size_t)len)) != KS_OK ||
-                 (st = file_io(f->fd, f->buf, HDR + (size_t)len, src, 0)) != KS_OK ||
-                 (st = file_io(f->fd, f->buf, HDR + (size_t)len, dst, 1)) != KS_OK))
-                return st;
+            if (dst == src) {
+                f->wpos = dst + HDR + (size_t)len;   /* in place, nothing pending */
+            } else {
+                const unsigned char *p;
+                if ((st = window(f, src, HDR + (size_t)len, m->arena_used, 1)) != KS_OK)
+                    return st;
+                p = f->buf + (src - f->rpos);
+                if ((st = append(f, p, p + HDR, len)) != KS_OK)
+                    return st;
+            }
             m->replay[slot].off = dst + HDR;
             dst += HDR + (size_t)len;
         }
@@ -134,7 +227,9 @@ static ks_status compact_file(ks_model *m)
     }
     m->arena_used = dst;
     m->arena_dead = 0;
-    if (ftruncate(f->fd, (off_t)dst) != 0)   /* gives the pages back; harmless if not */
+    f->rlen = 0;
+    /* gives the pages back (the pending tail is written later); harmless if not */
+    if (ftruncate(f->fd, (off_t)dst) != 0)
         ks_log(KS_LOG_DEBUG, "replay reservoir: cannot shorten its file: %s", strerror(errno));
     return KS_OK;
 }
@@ -161,6 +256,7 @@ ks_status ks_model_replay_spill(ks_model *m)
     ks_free(m->replay_arena);
     m->replay_arena = NULL;
     m->arena_cap = 0;
+    f->wpos = m->arena_used;
     m->rfile = f;
     return KS_OK;
 }
@@ -213,9 +309,7 @@ ks_status ks_model_replay_put(ks_model *m, uint32_t i, const void *data, size_t 
             return st;
         memcpy(hdr, &i, 4);
         memcpy(hdr + 4, &len32, 4);
-        if ((st = file_io(m->rfile->fd, hdr, HDR, m->arena_used, 1)) != KS_OK ||
-            (len && (st = file_io(m->rfile->fd, (void *)data, len, m->arena_used + HDR, 1)) !=
-                        KS_OK))
+        if ((st = append(m->rfile, hdr, data, len)) != KS_OK)
             return st;
     } else {
         if ((st = arena_room(m, HDR + len)) != KS_OK)
@@ -282,10 +376,14 @@ static ks_status bound(ks_model *m)
         m->arena_dead += HDR + m->replay[k].len;
         if (k != last) {
             m->replay[k] = m->replay[last];
-            if (!m->rfile) {   /* the entry's owner */
-                memcpy(m->replay_arena + m->replay[k].off - HDR, &k, 4);
+            size_t at = m->replay[k].off - HDR;   /* the entry's owner */
+            struct ks_replay_file *f = m->rfile;
+            if (!f) {
+                memcpy(m->replay_arena + at, &k, 4);
+            } else if (at >= f->wpos) {   /* still pending */
+                memcpy(f->w + (at - f->wpos), &k, 4);
             } else {
-                ks_status st = file_io(m->rfile->fd, &k, 4, m->replay[k].off - HDR, 1);
+                ks_status st = file_io(f->fd, &k, 4, at, 1);
                 if (st != KS_OK)
                     return st;
             }
@@ -354,15 +452,23 @@ ks_status ks_model_replay_encoded(const ks_model *m, size_t i, const unsigned ch
 {
     struct ks_replay_file *f = m->rfile;
     ks_status st;
+    size_t off;
     *len = m->replay[i].len;
     *label = m->replay[i].label;
     if (!f) {
         *data = m->replay_arena + m->replay[i].off;
         return KS_OK;
     }
-    if ((st = file_buf(f, *len ? *len : 1)) != KS_OK ||
-        (st = file_io(f->fd, f->buf, *len, m->replay[i].off, 0)) != KS_OK)
+    off = m->replay[i].off;
+    if (off - HDR >= f->wpos) {   /* not written yet */
+        *data = f->w + (off - f->wpos);
+        return KS_OK;
+    }
+    /* saving walks the slots, in file order until replacements mix them:
+     * a read right after the last one reads a block ahead */
+    if ((st = window(f, off, *len, f->wpos, off == f->next + HDR)) != KS_OK)
         return st;
-    *data = f->buf;
+    f->next = off + *len;
+    *data = f->buf + (off - f->rpos);
     return KS_OK;
 }
