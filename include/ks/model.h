@@ -205,8 +205,9 @@ ks_status ks_model_replay_encoded(const ks_model *m, size_t i,
 
 /* Keeps the reservoir's bytes (those held, and every later offer) in an
  * unlinked temporary file in $TMPDIR (else /tmp) instead of memory, read
- * back on demand: memory is then 16 bytes per example (tc.replay of them)
- * and a buffer of the largest read, whatever the examples' size; the same
+ * back on demand: memory is then 16 bytes per example (tc.replay of them),
+ * a 256 KiB write buffer and read-ahead block, and a buffer of the largest
+ * example read, whatever the examples' size; the same
  * examples, offers and saved file. Training calls it; KS_ERR_IO when no
  * file can be made (the reservoir stays in memory, usable), KS_ERR_NOMEM.
  * A no-op on a model loaded for scoring, or already spilled. */
