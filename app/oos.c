@@ -40,13 +40,17 @@ typedef struct {
     uint32_t len;
     int32_t fold;               /* -1: replayed, learned by all */
     int32_t label;
-    uint32_t unused;
+    uint16_t pass;              /* the model's pass (1..1000) */
+    uint16_t same;              /* that pass's examples are the pass
+                                   before's (ks_oos_begin_pass) */
     double weight;
     uint64_t score;             /* index in score, or UINT64_MAX: not scored */
 } rec_head;
 
 struct ks_oos {
     uint32_t mode;              /* KS_SCORES_CROSSFIT or _PROGRESSIVE */
+    int same;                   /* ks_oos_begin_pass's, for the log */
+    unsigned skipped;           /* fold-model passes not learned (settled) */
     ks_model *fold[FOLDS];      /* cross-fit: fold k's model never learns fold k */
     uint32_t dim;               /* buckets of the models */
     /* deferred cross-fit (a fresh model and a temporary file): the steps
@@ -239,12 +243,14 @@ void ks_oos_free(ks_oos *o)
  * order, every example but its own fold's, and scores those of the last
  * pass where they come: the steps ks_oos_step makes live, so the same
  * scores, bit for bit. */
-static ks_status learn_fold(ks_oos *o, int k, ks_fvec *x, ks_fvec *view)
+static ks_status learn_fold(ks_oos *o, int k, ks_fvec *x, ks_fvec *view, unsigned *skipped)
 {
     ks_spill_reader r;
     const unsigned char *p;
     rec_head h;
     ks_model *f;
+    unsigned pass = 0, settled = 0;   /* settled: no step would change f (below) */
+    uint64_t steps = 0;               /* f's steps before this pass */
     ks_status st = ks_model_new(&f, ks_model_features(o->base), ks_model_train_config(o->base));
     if (st != KS_OK)
         return st;
@@ -257,7 +263,17 @@ static ks_status learn_fold(ks_oos *o, int k, ks_fvec *x, ks_fvec *view)
                 st = ks_fail(KS_ERR_IO, "the calibration log ends inside a record");
             break;
         }
+        if (h.pass != pass) {   /* a pass begins: if the one before made no
+                                   step and this one has the same examples,
+                                   it makes none either (ks_model_steps) */
+            settled = pass && h.same && ks_model_steps(f) == steps;
+            *skipped += settled;
+            pass = h.pass;
+            steps = ks_model_steps(f);
+        }
         if (h.fold == k && h.score == UINT64_MAX)   /* never learned by its fold */
+            continue;
+        if (settled && h.fold != k)   /* a step that would change nothing */
             continue;
         if ((st = ks_example_decode(p, h.len, o->dim, x, view, &pair)) != KS_OK)
             break;   /* memory only: we encoded it ourselves */
@@ -275,6 +291,7 @@ static ks_status learn_fold(ks_oos *o, int k, ks_fvec *x, ks_fvec *view)
 typedef struct {
     ks_oos *o;
     int first, step;
+    unsigned skipped;   /* passes its fold models did not learn */
     ks_status st;
     char detail[512];   /* the failure's detail (ks_fail's is per thread) */
 } fold_share;
@@ -285,7 +302,7 @@ static void *learn_folds(void *arg)
     ks_fvec x = {0}, view = {0};
     s->st = KS_OK;
     for (int k = s->first; k < FOLDS && s->st == KS_OK; k += s->step)
-        s->st = learn_fold(s->o, k, &x, &view);
+        s->st = learn_fold(s->o, k, &x, &view, &s->skipped);
     if (s->st != KS_OK)
         snprintf(s->detail, sizeof s->detail, "%s", ks_error_detail());
     ks_fvec_free(&x);
@@ -297,7 +314,7 @@ static void *learn_folds(void *arg)
  * thread (each model its own thread's, so the same scores). */
 static ks_status learn_log(ks_oos *o)
 {
-    fold_share mine = {o, 0, 1, KS_OK, ""}, its = {o, 1, 2, KS_OK, ""};
+    fold_share mine = {o, 0, 1, 0, KS_OK, ""}, its = {o, 1, 2, 0, KS_OK, ""};
     pthread_t th;
     int threaded = 0;
     ks_status st;
@@ -316,8 +333,10 @@ static ks_status learn_log(ks_oos *o)
         const fold_share *f = mine.st != KS_OK ? &mine : &its;
         return ks_fail(f->st, "%s", f->detail);
     }
-    ks_log(KS_LOG_DEBUG, "calibration: %d fold models learned from a log of %llu bytes",
-           FOLDS, (unsigned long long)ks_spill_size(o->log));
+    o->skipped = mine.skipped + its.skipped;
+    ks_log(KS_LOG_DEBUG, "calibration: %d fold models learned from a log of %llu bytes "
+           "(%u of their passes not learned: no step would have changed them)",
+           FOLDS, (unsigned long long)ks_spill_size(o->log), o->skipped);
     return KS_OK;
 }
 
@@ -450,7 +469,7 @@ static ks_status step_threaded(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
 /* Deferred cross-fit: the step logged for the fold models (a scored
  * example gets its place in score now, its margin later). */
 static ks_status log_step(ks_oos *o, const unsigned char *enc, size_t len, int label,
-                          double weight, int fold, int scored)
+                          double weight, int fold, int scored, unsigned pass)
 {
     rec_head h;
     ks_status st;
@@ -460,6 +479,8 @@ static ks_status log_step(ks_oos *o, const unsigned char *enc, size_t len, int l
     h.len = (uint32_t)len;
     h.fold = fold;
     h.label = label;
+    h.pass = (uint16_t)pass;
+    h.same = (uint16_t)o->same;
     h.weight = weight;
     h.score = UINT64_MAX;
     if (scored) {
@@ -470,6 +491,19 @@ static ks_status log_step(ks_oos *o, const unsigned char *enc, size_t len, int l
     if ((st = ks_spill_write(o->log, &h, sizeof h)) != KS_OK)
         return st;
     return ks_spill_write(o->log, enc, len);
+}
+
+void ks_oos_begin_pass(ks_oos *o, int same)
+{
+    if (o)
+        o->same = same;
+}
+
+unsigned ks_oos_passes_skipped(const ks_oos *o) { return o ? o->skipped : 0; }
+
+int ks_oos_uses_vectors(const ks_oos *o)
+{
+    return o && o->mode == KS_SCORES_CROSSFIT && !o->log;
 }
 
 ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_fvec *view,
@@ -483,7 +517,7 @@ ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_f
         return pass == 1 && !replay ? keep(o, ks_model_margin(m, x), label, weight) : KS_OK;
     fold = replay ? -1 : (int)(crc32(0L, enc, (uInt)len) % FOLDS);
     if (o->log)
-        return log_step(o, enc, len, label, weight, fold, pass == passes && fold >= 0);
+        return log_step(o, enc, len, label, weight, fold, pass == passes && fold >= 0, pass);
     if (o->threaded)
         return step_threaded(o, x, view, enc, len, label, weight, fold,
                              pass == passes && fold >= 0);

@@ -52,6 +52,20 @@ ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_f
                       const unsigned char *enc, size_t len, int label,
                       double weight, int replay, unsigned pass, unsigned passes);
 
+/* Before the steps of a pass: same says that the pass presents the same
+ * examples (bytes, labels, weights; any order) as the pass before it. The
+ * deferred fold models then skip learning a pass when they made no step
+ * in the one before (ks_model_steps): none would make one. NULL: no-op. */
+void ks_oos_begin_pass(ks_oos *o, int same);
+
+/* How many passes the deferred fold models did not learn, in all (after
+ * ks_oos_end_learning). */
+unsigned ks_oos_passes_skipped(const ks_oos *o);
+
+/* Whether ks_oos_step reads x and view (the fold models learn beside the
+ * model); if not, they may be NULL. */
+int ks_oos_uses_vectors(const ks_oos *o);
+
 /* After the last ks_oos_step: waits for the helper's steps, ends it, and
  * frees the fold models (the scores stay for ks_oos_finish), so what
  * follows training does not hold 4 x 8 bytes a bucket. No ks_oos_step

@@ -27,6 +27,7 @@
 #include <malloc.h>   /* malloc_trim */
 #endif
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -75,6 +76,10 @@ typedef struct {
     double loss;         /* summed weighted loss (hinge or log) of the pass */
     double wsum;         /* summed weights of the pass */
     uint64_t learned;
+    int idle;            /* the pass before made no step (ks_model_steps) */
+    int settled;         /* ... and this one has the same examples: it is
+                            not learned, no step would change the model */
+    int learn_all;       /* KS_LEARN_ALL=1: never settled */
     int relearned;       /* an update learning from zero weights: the
                             reservoir's examples are training data like
                             the new ones (cross-fit folds, scores) */
@@ -98,6 +103,15 @@ static void learn_example(void *ctx, const unsigned char *data, size_t len, int 
     ks_status st = ks_example_decode(data, len, 1u << ks_model_features(t->m)->hash_bits,
                                      &t->work, &t->wview, &pair);
     label &= 1;
+    if (t->settled && !ks_oos_uses_vectors(t->oos)) {   /* the fold models' log only */
+        if (t->oos && (st = ks_oos_step(t->oos, t->m, NULL, NULL, data, len, label, weight,
+                                        replay && !t->relearned, t->pass,
+                                        t->passes)) != KS_OK && t->err == KS_OK)
+            t->err = st;
+        t->learned++;
+        t->wsum += weight;
+        return;
+    }
     if (st != KS_OK) {   /* only memory can fail: we encoded it ourselves */
         if (t->err == KS_OK)
             t->err = ks_fail(KS_ERR_NOMEM, "out of memory decoding a feature vector");
@@ -108,6 +122,11 @@ static void learn_example(void *ctx, const unsigned char *data, size_t len, int 
                                     t->passes)) != KS_OK &&
         t->err == KS_OK)
         t->err = st;
+    if (t->settled) {
+        t->learned++;
+        t->wsum += weight;
+        return;
+    }
     learn(t, &t->work, label, weight);
     if (pair)   /* the message again, seen through its view */
         learn(t, &t->wview, label, weight);
@@ -268,9 +287,11 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
 {
     uint64_t seed = pass_seed(t, pass);
     uint64_t total = ks_dataset_stats_get(ds)->messages;   /* from the counting pass */
+    uint64_t steps = ks_model_steps(t->m);
     ks_progress pr;
     ks_status st;
     char what[64];
+    int same;
 
     ks_shuffle_seed(t->sb, seed);
     t->pass = pass;
@@ -283,6 +304,15 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
      * gone: the same offers in the same order, a lower peak of memory */
     t->defer = pass == passes && t->cache && !t->nreplay;
     t->offer = pass == passes && !t->defer;
+    /* The same examples as the pass before: the cache's (the data read
+     * once), and a reservoir no offer changes during the pass (offers come
+     * in the last pass; they matter when it is rehearsed). Then, when the
+     * pass before made no step, the model stays as it is whatever the
+     * order: the pass is not learned (the same model, bit for bit).
+     * KS_LEARN_ALL=1 learns every pass (tests/cli/threads.sh compares). */
+    same = pass > 1 && t->cache && !(t->offer && t->nreplay) && !t->learn_all;
+    t->settled = same && t->idle;
+    ks_oos_begin_pass(t->oos, same);
     memset(&t->skips, 0, sizeof t->skips);
     shuffle_replay(t);
     snprintf(what, sizeof what, "pass %u/%u", pass, passes);
@@ -300,10 +330,17 @@ static ks_status run_pass(trainer *t, ks_dataset *ds, unsigned pass, unsigned pa
     ks_progress_done(&pr);
     if (t->err != KS_OK)
         return t->err;
-    ks_log(KS_LOG_INFO, "pass %u/%u: %llu examples (%zu rehearsed), mean %s loss %.5f, %.2f s",
-           pass, passes, (unsigned long long)t->learned, t->replayed,
-           ks_model_train_config(t->m)->loss == KS_LOSS_HINGE ? "hinge" : "log",
-           t->wsum > 0 ? t->loss / t->wsum : 0.0, ks_now() - pr.start);
+    t->idle = ks_model_steps(t->m) == steps;
+    if (t->settled)
+        ks_log(KS_LOG_INFO, "pass %u/%u: not learned (%llu messages, %zu rehearsed): the model "
+               "made no step in the pass before, so none would change it, %.2f s", pass, passes,
+               (unsigned long long)t->learned, t->replayed, ks_now() - pr.start);
+    else
+        ks_log(KS_LOG_INFO, "pass %u/%u: %llu examples (%zu rehearsed), %llu steps, mean %s "
+               "loss %.5f, %.2f s", pass, passes, (unsigned long long)t->learned, t->replayed,
+               (unsigned long long)(ks_model_steps(t->m) - steps),
+               ks_model_train_config(t->m)->loss == KS_LOSS_HINGE ? "hinge" : "log",
+               t->wsum > 0 ? t->loss / t->wsum : 0.0, ks_now() - pr.start);
     ks_log(KS_LOG_DEBUG, "shuffle buffer: a block of %zu bytes; %llu examples learned early "
            "for its bound of %zu bytes (all passes so far)", ks_shuffle_block(t->sb),
            (unsigned long long)ks_shuffle_early(t->sb), (size_t)KS_SHUFFLE_BYTES);
@@ -390,6 +427,7 @@ static void trainer_settings(trainer *t, const ks_app_opts *o, unsigned passes)
     char families[320] = "";
     size_t n = 0;
     t->seed = (o->train_set & KS_SET_SEED) ? o->train.seed : tc->seed;
+    t->learn_all = getenv("KS_LEARN_ALL") && strcmp(getenv("KS_LEARN_ALL"), "1") == 0;
     t->balance = (o->train_set & KS_SET_BALANCE) ? o->train.balance : tc->balance;
     for (int i = 0; i < KS_FEAT_COUNT; i++)
         if (fc->families & (1u << i))

@@ -365,6 +365,8 @@ void ks_model_state_changed(ks_model *m)
     m->wf = NULL;
 }
 
+uint64_t ks_model_steps(const ks_model *m) { return m->steps; }
+
 void ks_model_end_learning(ks_model *m)
 {
     ks_model_state_changed(m);
@@ -456,6 +458,7 @@ static double learn_any(ks_model *m, const ks_fvec *x, int label, double weight)
     double bz = m->bias_z, bn = m->bias_n;
     if (d == 0.0)
         return loss;
+    m->steps++;
     ftrl_update(m->tc.alpha, d, bias_weight(m), &bz, &bn);
     m->bias_z = bz;
     m->bias_n = bn;
@@ -541,6 +544,7 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label, double weight)
     loss = loss_grad(tc->loss, s, label, weight, &d);
     if (d == 0.0)
         return loss;
+    m->steps++;
     bz = m->bias_z;
     bn = m->bias_n;
     ftrl_update(tc->alpha, d, bias_weight(m), &bz, &bn);

@@ -63,6 +63,8 @@ struct ks_model {
                                   until the first hinge step needs it,
                                   and after ks_model_state_changed */
     int wf_failed;             /* no memory for wf: the exact path only */
+    uint64_t steps;            /* learning steps that changed the state
+                                  (ks_model_steps) */
     double *learn_tmp;         /* ks_model_learn's scratch: weights, then
                                   sqrt(n), learn_cap of each */
     uint32_t learn_cap;

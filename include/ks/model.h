@@ -107,6 +107,13 @@ double ks_model_learn(ks_model *m, const ks_fvec *x, int label,
  * data from there). */
 void ks_model_reset_weights(ks_model *m);
 
+/* How many ks_model_learn calls changed the state (made a step: the hinge
+ * loss inside the margin, the log loss nearly always) since the model was
+ * made or loaded. A pass over a set of examples with no step leaves the
+ * model as it was, so another pass over the same set makes none either:
+ * training skips such passes (app/train.c, app/oos.c). */
+uint64_t ks_model_steps(const ks_model *m);
+
 /* Frees what only learning uses (the hinge loss's float weights, 4 bytes
  * a bucket, and a scratch buffer); a later ks_model_learn builds them
  * again. Changes no result. */

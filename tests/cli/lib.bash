@@ -23,6 +23,7 @@ expect_exit() {
     if [ "$got" = "$want" ]; then ok "$d (exit $got)"; else bad "$d: exit $got, expected $want; stderr: $(head -c 400 "$work/stderr")"; fi
 }
 stderr_has() { grep -q -- "$1" "$work/stderr"; }
+not_stderr_has() { ! grep -q -- "$1" "$work/stderr"; }
 # json FILE EXPR -> prints python expression over the parsed object m
 json() { python3 -c "import json,sys; m=json.load(open(sys.argv[1])); print($2)" "$1"; }
 # ge A B: A >= B as floats

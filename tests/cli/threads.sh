@@ -2,7 +2,8 @@
 # --threads 2 (read and decode ahead in a second thread; spam-train's
 # cross-fit fold models learned partly in a second thread) gives exactly
 # the results of --threads 1: model.bin byte for byte (but for the
-# sessions' end times), predictions and metrics.
+# sessions' end times), predictions and metrics. So does learning every
+# pass instead of skipping those after a pass without a step.
 source "$(dirname "$0")/lib.bash"
 data="$shared/knitfab-example/dataset"
 # model.bin without the history entries' times (u64 at 160 + 316 i + 308)
@@ -29,5 +30,17 @@ check "the comparison tells two models apart" differ "$work/t1/initial.bin" "$wo
 check "identical predictions.csv" cmp -s "$work/t1/v/predictions.csv" "$work/t2/v/predictions.csv"
 same_metrics() { test "$(json "$work/t1/v/metrics.json" 'm["accuracy"], m["roc_auc"], m["log_loss"]')" = "$(json "$work/t2/v/metrics.json" 'm["accuracy"], m["roc_auc"], m["log_loss"]')"; }
 check "identical metrics" same_metrics
+# Passes after one without a step are not learned (ks_model_steps): the
+# same models as learning every pass (KS_LEARN_ALL=1), and it did happen.
+mkdir -p "$work/all"
+expect_exit 0 "spam-train, every pass learned" env KS_LEARN_ALL=1 "$bin/spam-train" --dataset "$data/initial" --save-to "$work/all/m"
+check "the run learned every pass" not_stderr_has "not learned"
+cp "$work/all/m/model.bin" "$work/all/initial.bin"
+expect_exit 0 "spam-update, every pass learned" env KS_LEARN_ALL=1 "$bin/spam-update" --dataset "$data/incremental" --model "$work/all/m" --save-to "$work/all/m"
+expect_exit 0 "spam-train -v" "$bin/spam-train" -v --dataset "$data/initial" --save-to "$work/sk"
+check "the default run skipped a pass of the model" stderr_has "pass 8/8: not learned"
+check "and passes of the fold models" grep -Eq "fold models learned .*\([1-9][0-9]* of their passes not learned" "$work/stderr"
+check "identical model.bin after spam-train, passes skipped or not" same_bin "$work/all/initial.bin" "$work/t2/initial.bin"
+check "identical model.bin after spam-update, passes skipped or not" same_bin "$work/all/m/model.bin" "$work/t2/m/model.bin"
 expect_exit 2 "--threads 3 is refused" "$bin/spam-train" --threads 3
 finish

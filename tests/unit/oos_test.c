@@ -2,7 +2,8 @@
  * models learning a temporary log after the model, one or two at a time)
  * gives the scores of the live way (four fold models beside the model),
  * bit for bit, with one thread or two, replayed examples and training
- * views included. */
+ * views included; passes after one without a step are skipped by the
+ * deferred fold models and still give the same scores. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
@@ -36,9 +37,14 @@ static void random_vec(uint64_t *s, int label, ks_fvec *v)
     }
 }
 
-/* Three passes over 300 examples (every fifth a replayed one, every
- * third with a view), scored by an oos made with `fresh` and `threads`. */
-static void run(int fresh, unsigned threads, double *scores, size_t *n)
+/* PASSES passes over 300 examples (every fifth a replayed one, every
+ * third with a view), scored by an oos made with `fresh` and `threads`;
+ * from pass 14 on every seventh example has the other label (so pass 14 is
+ * not "the same examples as the pass before"). The deferred fold models
+ * skip the passes after one without a step (*skipped); the live ones
+ * learn all. */
+#define PASSES 20
+static void run(int fresh, unsigned threads, double *scores, size_t *n, unsigned *skipped)
 {
     static ks_feature f[64], g[64];
     ks_fvec x = {f, 0, 64}, view = {g, 0, 64};
@@ -52,19 +58,22 @@ static void run(int fresh, unsigned threads, double *scores, size_t *n)
     ks_train_config_default(&tc);
     cr_assert_eq(ks_model_new(&m, &fc, &tc), KS_OK);
     cr_assert_eq(ks_oos_new(&o, m, KS_SCORES_CROSSFIT, threads, fresh), KS_OK);
-    for (unsigned pass = 1; pass <= 3; pass++) {
+    for (unsigned pass = 1; pass <= PASSES; pass++) {
         uint64_t s = 42;   /* the same examples each pass */
+        ks_oos_begin_pass(o, pass > 1 && pass != 14);
         for (int i = 0; i < 300; i++) {
             int label = (int)(mix(&s) % 2), pair = i % 3 == 0;
             ks_buf enc = {0};
             random_vec(&s, label, &x);
             random_vec(&s, label, &view);
+            if (pass >= 14 && i % 7 == 0)
+                label = !label;
             cr_assert_eq(ks_fvec_encode(&x, &enc), KS_OK);
             if (pair)
                 cr_assert_eq(ks_fvec_encode(&view, &enc), KS_OK);
             cr_assert_eq(ks_oos_step(o, m, &x, pair ? &view : NULL,
                                      (const unsigned char *)enc.data, enc.len, label,
-                                     label ? 2.0 : 0.75, i % 5 == 0, pass, 3), KS_OK);
+                                     label ? 2.0 : 0.75, i % 5 == 0, pass, PASSES), KS_OK);
             ks_model_learn(m, &x, label, label ? 2.0 : 0.75);
             if (pair)
                 ks_model_learn(m, &view, label, label ? 2.0 : 0.75);
@@ -72,6 +81,7 @@ static void run(int fresh, unsigned threads, double *scores, size_t *n)
         }
     }
     cr_assert_eq(ks_oos_end_learning(o), KS_OK);
+    *skipped = ks_oos_passes_skipped(o);
     cr_assert_eq(ks_oos_finish(o, m, NAN, NAN), KS_OK);
     v = ks_oos_scores(o, n);
     for (size_t i = 0; i < *n; i++)
@@ -84,10 +94,14 @@ Test(oos, deferred_cross_fit_scores_are_the_live_ones)
 {
     static double live[300], d1[300], d2[300], l2[300];
     size_t n_live, n1, n2, nl2;
-    run(0, 1, live, &n_live);
-    run(1, 1, d1, &n1);
-    run(1, 2, d2, &n2);
-    run(0, 2, l2, &nl2);
+    unsigned sk_live, sk1, sk2, skl2;
+    run(0, 1, live, &n_live, &sk_live);
+    run(1, 1, d1, &n1, &sk1);
+    run(1, 2, d2, &n2, &sk2);
+    run(0, 2, l2, &nl2, &skl2);
+    cr_assert_eq(sk_live + skl2, 0, "the live fold models learn every pass");
+    cr_assert_gt(sk1, 4, "the deferred ones skip passes after one without a step (%u)", sk1);
+    cr_assert_eq(sk2, sk1);
     cr_assert_eq(n_live, 240, "scored: the last pass's examples less the replayed ones");
     cr_assert_eq(n1, n_live);
     cr_assert_eq(n2, n_live);
