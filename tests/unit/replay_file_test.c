@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include "ks/alloc.h"
 #include "ks/fileio.h"
 #include "ks/model.h"
 #include "../../model/model_internal.h"
@@ -67,19 +68,15 @@ static void same_reservoir(const ks_model *a, const ks_model *b, int t)
     }
 }
 
-static unsigned char *whole(const char *path, size_t *n)
+/* m saved into dir/name: model.bin's bytes (ks_free them). */
+static char *saved(ks_model *m, const char *name, size_t *n)
 {
-    FILE *f = fopen(path, "rb");
-    unsigned char *p;
-    long len;
-    cr_assert_not_null(f);
-    fseek(f, 0, SEEK_END);
-    len = ftell(f);
-    rewind(f);
-    p = malloc((size_t)len + 1);
-    cr_assert_eq(fread(p, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
+    char d[100], path[160], *p;
+    snprintf(d, sizeof d, "%s/%s", dir, name);
+    cr_assert_eq(ks_ensure_dir(d), KS_OK);
+    cr_assert_eq(ks_model_save(m, d), KS_OK);
+    snprintf(path, sizeof path, "%s/model.bin", d);
+    cr_assert_eq(ks_read_file(path, (size_t)1 << 30, &p, n), KS_OK);
     return p;
 }
 
@@ -98,8 +95,7 @@ Test(replay_file, buffer_and_file_read_back_what_memory_holds)
     uint64_t s = 12345;
     int compactions = 0, dropped = 0;
     size_t used = 0;
-    char d[2][100];
-    unsigned char *bin[2];
+    char *bin[2];
     size_t nbin[2];
     for (int t = 0; t < OFFERS; t++) {
         size_t len;
@@ -120,18 +116,12 @@ Test(replay_file, buffer_and_file_read_back_what_memory_holds)
     cr_assert_gt(compactions, 1, "the file was compacted (%d)", compactions);
     cr_assert(dropped, "the byte bound dropped examples");
     cr_assert_null(file->replay_arena);
-    for (int w = 0; w < 2; w++) {
-        char path[320];
-        snprintf(d[w], sizeof d[w], "%s/m%d", dir, w);
-        cr_assert_eq(ks_ensure_dir(d[w]), KS_OK);
-        cr_assert_eq(ks_model_save(w ? file : mem, d[w]), KS_OK);
-        snprintf(path, sizeof path, "%s/model.bin", d[w]);
-        bin[w] = whole(path, &nbin[w]);
-    }
+    bin[0] = saved(mem, "m0", &nbin[0]);
+    bin[1] = saved(file, "m1", &nbin[1]);
     cr_assert_eq(nbin[0], nbin[1]);
     cr_assert(memcmp(bin[0], bin[1], nbin[0]) == 0, "the file's reservoir saved differently");
-    free(bin[0]);
-    free(bin[1]);
+    ks_free(bin[0]);
+    ks_free(bin[1]);
     ks_model_free(mem);
     ks_model_free(file);
 }
@@ -142,25 +132,18 @@ Test(replay_file, save_with_everything_pending)
 {
     ks_model *mem = model(16, 0, 0), *file = model(16, 0, 1);
     unsigned char b[300];
-    char d[2][100];
-    unsigned char *bin[2];
+    char *bin[2];
     size_t nbin[2];
     for (int t = 0; t < 40; t++) {
         memset(b, t, sizeof b);
         cr_assert_eq(ks_model_replay_offer_encoded(mem, b, 10 + (size_t)t * 7, t & 1), KS_OK);
         cr_assert_eq(ks_model_replay_offer_encoded(file, b, 10 + (size_t)t * 7, t & 1), KS_OK);
     }
-    for (int w = 0; w < 2; w++) {
-        char path[320];
-        snprintf(d[w], sizeof d[w], "%s/p%d", dir, w);
-        cr_assert_eq(ks_ensure_dir(d[w]), KS_OK);
-        cr_assert_eq(ks_model_save(w ? file : mem, d[w]), KS_OK);
-        snprintf(path, sizeof path, "%s/model.bin", d[w]);
-        bin[w] = whole(path, &nbin[w]);
-    }
+    bin[0] = saved(mem, "p0", &nbin[0]);
+    bin[1] = saved(file, "p1", &nbin[1]);
     cr_assert(nbin[0] == nbin[1] && memcmp(bin[0], bin[1], nbin[0]) == 0);
-    free(bin[0]);
-    free(bin[1]);
+    ks_free(bin[0]);
+    ks_free(bin[1]);
     ks_model_free(mem);
     ks_model_free(file);
 }
