@@ -76,6 +76,10 @@ void ks_prefetch_set_view(ks_prefetch *p, int on);
 ks_status ks_prefetch_next_view(ks_prefetch *p, ks_fvec *vec /* IN/OUT */,
                                 ks_fvec *view /* IN/OUT */, ks_prefetch_info *info /* OUT */);
 
+/* Messages the extraction helper thread extracted, all passes so far (the
+ * producer hands it every other one; see prefetch.c). */
+uint64_t ks_prefetch_handed(const ks_prefetch *p);
+
 /* Ends the pass (joins the producer); ds and ex are the caller's again.
  * No-op when no pass runs. */
 void ks_prefetch_stop(ks_prefetch *p);

@@ -7,19 +7,22 @@ static unsigned long alloc_count;  /* allocations attempted so far */
 static unsigned long fail_at;      /* absolute count that fails, 0 = none */
 static int fail_sticky;            /* keep failing after fail_at */
 
+/* The count is atomic (relaxed): the read-ahead and extraction threads
+ * allocate too, and the hook is armed by single-threaded tests only. */
 static int should_fail(void)
 {
-    alloc_count++;
-    if (!fail_at)
+    unsigned long n = __atomic_add_fetch(&alloc_count, 1, __ATOMIC_RELAXED);
+    if (!__atomic_load_n(&fail_at, __ATOMIC_RELAXED))
         return 0;
-    return fail_sticky ? alloc_count >= fail_at : alloc_count == fail_at;
+    return fail_sticky ? n >= fail_at : n == fail_at;
 }
 
 unsigned long ks_alloc_fail_at(unsigned long nth, int sticky)
 {
-    fail_at = nth ? alloc_count + nth : 0;
+    __atomic_store_n(&fail_at, nth ? __atomic_load_n(&alloc_count, __ATOMIC_RELAXED) + nth : 0,
+                     __ATOMIC_RELAXED);
     fail_sticky = sticky;
-    return alloc_count;
+    return __atomic_load_n(&alloc_count, __ATOMIC_RELAXED);
 }
 
 void *ks_malloc(size_t n) { return should_fail() ? NULL : malloc(n ? n : 1); }

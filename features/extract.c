@@ -123,6 +123,14 @@ void ks_extractor_set_limits(ks_extractor *ex, const ks_mail_limits *lim)
         ks_mail_limits_default(&ex->lim);
 }
 
+ks_status ks_extractor_clone(ks_extractor **out, const ks_extractor *ex)
+{
+    ks_status st = ks_extractor_new(out, &ex->cfg);
+    if (st == KS_OK)
+        (*out)->lim = ex->lim;
+    return st;
+}
+
 void ks_extractor_free(ks_extractor *ex)
 {
     if (!ex)

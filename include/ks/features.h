@@ -126,6 +126,10 @@ ks_status ks_extract_view(ks_extractor *ex, ks_fvec *out /* OUT */);
  * saved in the model): a run-time guard, like --max-message. A message
  * over a limit makes ks_extract() return KS_ERR_LIMIT with a detail. */
 void ks_extractor_set_limits(ks_extractor *ex, const ks_mail_limits *lim);
+/* A new extractor with ex's settings and limits: the same output for every
+ * message (an extractor is one thread's at a time; app/prefetch.c gives a
+ * second thread its own). */
+ks_status ks_extractor_clone(ks_extractor **out /* OUT */, const ks_extractor *ex);
 void ks_extractor_free(ks_extractor *ex);   /* NULL is a no-op */
 
 #endif
