@@ -2,9 +2,11 @@
  * learner, in a thread of their own (as Vowpal Wabbit's parser thread).
  *
  * A producer thread runs ks_dataset_next() + ks_extract() into a bounded
- * ring of slots; the consumer takes them with ks_prefetch_next() in exactly
- * the dataset's order, so every result equals a single-threaded run. With
- * threaded = 0 (--threads 1) next() reads and extracts inline, same output.
+ * ring of slots, handing every other message to a helper thread with an
+ * extractor of its own (extraction is nearly all of the work on raw mail);
+ * the consumer takes them with ks_prefetch_next() in exactly the dataset's
+ * order, so every result equals a single-threaded run. With threaded = 0
+ * (--threads 1) next() reads and extracts inline, same output.
  *
  * Use, one pass:
  *     ks_dataset_rewind(ds, seed);                 (caller, between passes)
