@@ -100,18 +100,19 @@ static void learn_example(void *ctx, const unsigned char *data, size_t len, int 
 {
     trainer *t = ctx;
     int replay = label >> 1, pair;
-    ks_status st = ks_example_decode(data, len, 1u << ks_model_features(t->m)->hash_bits,
-                                     &t->work, &t->wview, &pair);
+    ks_status st;
     label &= 1;
-    if (t->settled && !ks_oos_uses_vectors(t->oos)) {   /* the fold models' log only */
+    if (t->settled && !ks_oos_uses_vectors(t->oos)) {   /* the fold models' log only: */
         if (t->oos && (st = ks_oos_step(t->oos, t->m, NULL, NULL, data, len, label, weight,
                                         replay && !t->relearned, t->pass,
                                         t->passes)) != KS_OK && t->err == KS_OK)
-            t->err = st;
+            t->err = st;                                /* nothing to decode */
         t->learned++;
         t->wsum += weight;
         return;
     }
+    st = ks_example_decode(data, len, 1u << ks_model_features(t->m)->hash_bits, &t->work,
+                           &t->wview, &pair);
     if (st != KS_OK) {   /* only memory can fail: we encoded it ourselves */
         if (t->err == KS_OK)
             t->err = ks_fail(KS_ERR_NOMEM, "out of memory decoding a feature vector");
