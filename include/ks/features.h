@@ -83,6 +83,12 @@ void ks_fvec_free(ks_fvec *v);
 /* Compact form (features/fvec.c): about 2 bytes a feature. Appends v's
  * encoding to out (a ks_buf from buf.h). */
 ks_status ks_fvec_encode(const ks_fvec *v, ks_buf *out);
+/* Wide form: 2 bytes a feature, a fixed width that decodes several times
+ * faster; for vectors read back many times from a temporary file
+ * (model.bin keeps the compact form). The compact form when v's values
+ * differ in magnitude or a gap between indices (the first index too) is
+ * 2^15 or more. Every decoder below reads both. */
+ks_status ks_fvec_encode_wide(const ks_fvec *v, ks_buf *out);
 /* Decodes p[0..len) into out (caller-owned, reused). KS_ERR_FORMAT (no
  * detail) when the bytes are not a valid vector of dim buckets;
  * KS_ERR_NOMEM. */

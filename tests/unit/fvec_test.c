@@ -181,3 +181,102 @@ Test(fvec, fast_decode_matches_reference)
     }
     free(f);
 }
+
+/* The wide form: 2 bytes a feature, (gap << 1) | sign, when every gap (the
+ * first index too) is below 2^15 and the magnitudes are one; else the
+ * compact form. */
+Test(fvec, wide_form_is_two_bytes_a_gap_or_else_compact)
+{
+    ks_feature f[4] = {{0, 0.5f}, {1, -0.5f}, {100, 0.5f}, {32867, -0.5f}};
+    ks_fvec x = {f, 4, 4}, out = {0};
+    ks_buf b = {0};
+    size_t used;
+    cr_assert_eq(ks_fvec_encode_wide(&x, &b), KS_OK);
+    /* count 1 + mode 1 + magnitude 4 + 4 x 2 */
+    cr_assert_eq(b.len, 14);
+    cr_assert_eq((unsigned char)b.data[1], 2);
+    cr_assert_eq((unsigned char)b.data[6 + 6], (32767u << 1 | 1u) & 0xff);
+    cr_assert_eq(ks_fvec_decode((const unsigned char *)b.data, b.len, 1u << 20, &out), KS_OK);
+    cr_assert_eq(out.n, 4);
+    cr_assert_eq(memcmp(out.f, f, sizeof f), 0);
+    cr_assert_eq(ks_fvec_first_size((const unsigned char *)b.data, b.len), 14);
+    /* a gap of 2^15, a first index of 2^15, two magnitudes: compact */
+    f[3].index = 32868;
+    ks_buf_clear(&b);
+    cr_assert_eq(ks_fvec_encode_wide(&x, &b), KS_OK);
+    cr_assert_eq((unsigned char)b.data[1], 0);
+    ks_feature g[1] = {{32768, 1.0f}}, h[2] = {{1, 1.0f}, {2, 2.0f}};
+    ks_fvec y = {g, 1, 1}, z = {h, 2, 2};
+    ks_buf_clear(&b);
+    cr_assert_eq(ks_fvec_encode_wide(&y, &b), KS_OK);
+    cr_assert_eq((unsigned char)b.data[1], 0);
+    ks_buf_clear(&b);
+    cr_assert_eq(ks_fvec_encode_wide(&z, &b), KS_OK);
+    cr_assert_eq((unsigned char)b.data[1], 1);
+    /* refusals: a zero gap after the first, past dim, cut short */
+    const unsigned char dup[] = {2, 2, 0, 0, 0x80, 0x3f, 10, 0, 0, 0};
+    const unsigned char past[] = {1, 2, 0, 0, 0x80, 0x3f, 0x58, 0x02};   /* index 300 */
+    cr_assert_eq(ks_fvec_decode_first(dup, sizeof dup, 256, &out, &used), KS_ERR_FORMAT);
+    cr_assert_eq(ks_fvec_decode_first_ref(dup, sizeof dup, 256, &out, &used), KS_ERR_FORMAT);
+    cr_assert_eq(ks_fvec_decode_first(past, sizeof past, 256, &out, &used), KS_ERR_FORMAT);
+    cr_assert_eq(ks_fvec_decode_first(past, sizeof past, 301, &out, &used), KS_OK);
+    cr_assert_eq(out.f[0].index, 300);
+    cr_assert_eq(ks_fvec_decode_first(past, sizeof past - 1, 301, &out, &used), KS_ERR_FORMAT);
+    cr_assert_eq(ks_fvec_first_size(past, sizeof past - 1), 0);
+    ks_buf_free(&b);
+    ks_fvec_free(&out);
+}
+
+/* The wide form's fast loop against its plain one, and both against the
+ * vector encoded: random binary vectors with gaps up to 2^15 - 1 (and some
+ * beyond, which must come back compact and still decode), signs, zero
+ * magnitudes, a view after them, cut short, bytes flipped. */
+Test(fvec, wide_decode_matches_reference)
+{
+    uint64_t s = 0x2545f4914f6cdd1du;
+    ks_feature *f = malloc(2048 * sizeof *f);
+    cr_assert_not_null(f);
+    for (int t = 0; t < 3000; t++) {
+        uint32_t dim = t % 5 == 0 ? 1u << 16 : 1u << 22, n = (uint32_t)(rng_next(&s) % 1200);
+        uint64_t lim = t % 7 == 0 ? (1u << 16) : t % 3 == 0 ? 4 : (1u << 15) - 1;
+        float mag = t % 40 == 0 ? 0.0f : 1.0f / (float)(1 + rng_next(&s) % 31);
+        uint64_t idx = 0;
+        uint32_t k = 0;
+        for (; k < n; k++) {
+            uint64_t gap = (k ? 1 : 0) + rng_next(&s) % lim;
+            if (idx + gap >= dim)
+                break;
+            idx += gap;
+            f[k].index = (uint32_t)idx;
+            f[k].value = rng_next(&s) & 1 && mag != 0 ? -mag : mag;
+        }
+        ks_fvec x = {f, k, k}, out = {0};
+        ks_buf b = {0};
+        size_t used;
+        cr_assert_eq(ks_fvec_encode_wide(&x, &b), KS_OK);
+        size_t one = b.len;
+        if (t & 1) {
+            ks_fvec y = {f + k / 3, k / 2, k / 2};
+            cr_assert_eq(ks_fvec_encode_wide(&y, &b), KS_OK);
+        }
+        const unsigned char *p = (const unsigned char *)b.data;
+        cr_assert_eq(ks_fvec_decode_first(p, b.len, dim, &out, &used), KS_OK);
+        cr_assert_eq(used, one);
+        cr_assert_eq(ks_fvec_first_size(p, b.len), one);
+        cr_assert_eq(out.n, k);
+        cr_assert(k == 0 || memcmp(out.f, f, k * sizeof *f) == 0);
+        ks_fvec_free(&out);
+        same_as_reference(p, b.len, dim);
+        same_as_reference(p, b.len, dim >> 3);
+        same_as_reference(p, one - (rng_next(&s) % one), dim);
+        for (int m = 0; m < 4; m++) {
+            size_t at = rng_next(&s) % b.len;
+            unsigned char old = (unsigned char)b.data[at];
+            b.data[at] = (char)(old ^ (1u << (rng_next(&s) % 8)));
+            same_as_reference(p, b.len, dim);
+            b.data[at] = (char)old;
+        }
+        ks_buf_free(&b);
+    }
+    free(f);
+}
