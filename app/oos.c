@@ -24,6 +24,8 @@
  * more than its example, so the queue's memory follows the examples
  * queued, not the largest ones ever seen */
 #define QBYTES ((size_t)512 << 10)
+/* Bytes of records a batch gathers for the log's writer thread. */
+#define WBATCH ((size_t)256 << 10)
 
 /* An example handed to the helper: its encoding (the caller's vector is
  * reused as soon as ks_oos_step returns), and where its score goes. */
@@ -57,6 +59,21 @@ struct ks_oos {
      * are logged while the real model learns, and each fold model learns
      * the log alone afterwards (ks_oos_end_learning) */
     ks_spill *log;              /* NULL: the fold models learn live */
+    ks_buf wide;                /* a record's vectors in the wide form */
+    ks_fvec lx, lv;             /* decoded for it when the caller has not */
+    /* the log's writer thread (log_step), when threads > 1: the fields
+     * from werr on are shared, under wmu; batch[wjob] is the writer's
+     * while wbusy, batch[wfill] the caller's */
+    int writer;                 /* the writer runs */
+    int wsync;                  /* wmu, wcv are initialised */
+    pthread_t wthread;
+    ks_buf batch[2];
+    int wfill, wjob;
+    ks_status werr;             /* the writer's first failure */
+    char wdetail[512];          /* its detail (ks_fail's is per thread) */
+    pthread_mutex_t wmu;
+    pthread_cond_t wcv;         /* a batch handed / written, or stop */
+    int wbusy, wstop;
     const ks_model *base;       /* settings of the fold models */
     unsigned threads;           /* for the fold models' phase */
     /* collected scores, 9 bytes each while training (they are the one
@@ -86,6 +103,9 @@ struct ks_oos {
     int hwait, mwait;           /* the helper / the caller waits (so a
                                    signal is sent only when one does) */
 };
+
+static ks_status stop_writer(ks_oos *o);
+static void *writer(void *arg);
 
 /* Fold model f learns an example: its vector, then its view (or NULL). */
 static void learn_example(ks_model *f, const ks_fvec *x, const ks_fvec *view, int label,
@@ -189,6 +209,13 @@ ks_status ks_oos_new(ks_oos **out, const ks_model *m, uint32_t mode, unsigned th
     o->threads = threads;
     if (mode == KS_SCORES_CROSSFIT && fresh) {
         if ((st = ks_spill_new(&o->log, "calibration log")) == KS_OK) {
+            if (threads > 1) {
+                pthread_mutex_init(&o->wmu, NULL);
+                pthread_cond_init(&o->wcv, NULL);
+                o->wsync = 1;
+                /* without a thread, log_step puts the records itself */
+                o->writer = pthread_create(&o->wthread, NULL, writer, o) == 0;
+            }
             *out = o;
             return KS_OK;
         }
@@ -221,6 +248,13 @@ void ks_oos_free(ks_oos *o)
     if (!o)
         return;
     stop_helper(o);
+    (void)stop_writer(o);
+    if (o->wsync) {
+        pthread_mutex_destroy(&o->wmu);
+        pthread_cond_destroy(&o->wcv);
+    }
+    ks_buf_free(&o->batch[0]);
+    ks_buf_free(&o->batch[1]);
     if (o->sync) {
         pthread_mutex_destroy(&o->mu);
         pthread_cond_destroy(&o->more);
@@ -233,6 +267,9 @@ void ks_oos_free(ks_oos *o)
     for (int k = 0; k < FOLDS; k++)
         ks_model_free(o->fold[k]);
     ks_spill_free(o->log);
+    ks_buf_free(&o->wide);
+    ks_fvec_free(&o->lx);
+    ks_fvec_free(&o->lv);
     ks_free(o->score);
     ks_free(o->kind);
     ks_free(o->v);
@@ -318,7 +355,7 @@ static ks_status learn_log(ks_oos *o)
     pthread_t th;
     int threaded = 0;
     ks_status st;
-    if ((st = ks_spill_flush(o->log)) != KS_OK)
+    if ((st = stop_writer(o)) != KS_OK || (st = ks_spill_flush(o->log)) != KS_OK)
         return st;
     if (o->threads > 1 && FOLDS > 1) {
         mine.step = 2;
@@ -466,9 +503,133 @@ static ks_status step_threaded(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
     return KS_OK;
 }
 
+/* Puts a record into the log: h, then the example's vectors in the wide
+ * form (features.h), from x and view, or decoded from enc (the example's
+ * compact form) into sx, sv when x is NULL. The fold models decode each
+ * record four times over, once a model, and the wide form decodes
+ * several times faster. */
+static ks_status put_record(ks_spill *log, uint32_t dim, rec_head h, const ks_fvec *x,
+                            const ks_fvec *view, const unsigned char *enc, size_t len,
+                            ks_fvec *sx, ks_fvec *sv, ks_buf *wide)
+{
+    int pair = view != NULL;
+    ks_status st;
+    if (!x) {
+        if (ks_example_decode(enc, len, dim, sx, sv, &pair) != KS_OK)   /* ours: memory only */
+            return ks_fail(KS_ERR_NOMEM, "out of memory decoding a vector for the fold models");
+        x = sx;
+        view = sv;
+    }
+    ks_buf_clear(wide);
+    if ((st = ks_fvec_encode_wide(x, wide)) != KS_OK ||
+        (pair && (st = ks_fvec_encode_wide(view, wide)) != KS_OK))
+        return st;
+    if (wide->len > UINT32_MAX)
+        return ks_fail(KS_ERR_USAGE, "calibration: an example of %zu bytes", wide->len);
+    h.len = (uint32_t)wide->len;
+    if ((st = ks_spill_write(log, &h, sizeof h)) != KS_OK)
+        return st;
+    return ks_spill_write(log, wide->data, wide->len);
+}
+
+/* The log's writer thread (threads > 1): log_step appends each record in
+ * the compact form, as it comes, to a batch (rec_head, then the bytes);
+ * a full batch goes to the writer, which puts its records into the log
+ * while the caller fills the other batch. The conversion to the wide form
+ * and the file's writes so leave the caller's thread: after the first
+ * pass the real model's learning keeps it busy and the other core has
+ * nothing else to do. */
+static void *writer(void *arg)
+{
+    ks_oos *o = arg;
+    ks_fvec x = {0}, v = {0};
+    ks_buf wide = {0};
+    pthread_mutex_lock(&o->wmu);
+    for (;;) {
+        const ks_buf *b;
+        ks_status st = KS_OK;
+        while (!o->wbusy && !o->wstop)
+            pthread_cond_wait(&o->wcv, &o->wmu);
+        if (!o->wbusy)
+            break;
+        b = &o->batch[o->wjob];   /* the writer's until wbusy is 0 */
+        pthread_mutex_unlock(&o->wmu);
+        for (size_t at = 0; at < b->len && st == KS_OK;) {
+            rec_head h;
+            memcpy(&h, b->data + at, sizeof h);
+            at += sizeof h;
+            st = put_record(o->log, o->dim, h, NULL, NULL, (const unsigned char *)b->data + at,
+                            h.len, &x, &v, &wide);
+            at += h.len;
+        }
+        pthread_mutex_lock(&o->wmu);
+        if (st != KS_OK && o->werr == KS_OK) {
+            o->werr = st;
+            snprintf(o->wdetail, sizeof o->wdetail, "%s", ks_error_detail());
+        }
+        o->wbusy = 0;
+        pthread_cond_broadcast(&o->wcv);
+    }
+    pthread_mutex_unlock(&o->wmu);
+    ks_fvec_free(&x);
+    ks_fvec_free(&v);
+    ks_buf_free(&wide);
+    return NULL;
+}
+
+/* Hands the batch being filled, if it holds anything, to the writer (once
+ * it is done with the one before) and starts the other; the writer's
+ * failure, if it had one. */
+static ks_status hand_batch(ks_oos *o)
+{
+    ks_status st;
+    ks_buf *b;
+    pthread_mutex_lock(&o->wmu);
+    while (o->wbusy)
+        pthread_cond_wait(&o->wcv, &o->wmu);
+    st = o->werr;
+    if (st == KS_OK && o->batch[o->wfill].len) {
+        o->wjob = o->wfill;
+        o->wbusy = 1;
+        pthread_cond_broadcast(&o->wcv);
+        o->wfill ^= 1;
+    }
+    pthread_mutex_unlock(&o->wmu);
+    if (st != KS_OK)
+        return ks_fail(st, "%s", o->wdetail);
+    b = &o->batch[o->wfill];
+    if (b->cap > 4 * WBATCH)   /* one huge example once: not kept */
+        ks_buf_free(b);
+    ks_buf_clear(b);
+    return KS_OK;
+}
+
+/* Ends the writer: its last batch written (or its failure), the thread
+ * joined. A no-op without one. */
+static ks_status stop_writer(ks_oos *o)
+{
+    ks_status st;
+    if (!o->writer)
+        return KS_OK;
+    st = hand_batch(o);
+    pthread_mutex_lock(&o->wmu);
+    while (o->wbusy)
+        pthread_cond_wait(&o->wcv, &o->wmu);
+    if (st == KS_OK && o->werr != KS_OK)
+        st = ks_fail(o->werr, "%s", o->wdetail);
+    o->wstop = 1;
+    pthread_cond_broadcast(&o->wcv);
+    pthread_mutex_unlock(&o->wmu);
+    pthread_join(o->wthread, NULL);
+    o->writer = 0;
+    return st;
+}
+
 /* Deferred cross-fit: the step logged for the fold models (a scored
- * example gets its place in score now, its margin later). */
-static ks_status log_step(ks_oos *o, const unsigned char *enc, size_t len, int label,
+ * example gets its place in score now, its margin later): put into the
+ * log here, or batched for the writer. */
+static ks_status log_step(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
+                          const unsigned char *enc, size_t len, int label,
                           double weight, int fold, int scored, unsigned pass)
 {
     rec_head h;
@@ -488,9 +649,14 @@ static ks_status log_step(ks_oos *o, const unsigned char *enc, size_t len, int l
             return st;
         h.score = o->n - 1;
     }
-    if ((st = ks_spill_write(o->log, &h, sizeof h)) != KS_OK)
-        return st;
-    return ks_spill_write(o->log, enc, len);
+    if (o->writer) {
+        ks_buf *b = &o->batch[o->wfill];
+        if ((st = ks_buf_append(b, &h, sizeof h)) != KS_OK ||
+            (st = ks_buf_append(b, enc, len)) != KS_OK)
+            return st;
+        return b->len >= WBATCH ? hand_batch(o) : KS_OK;
+    }
+    return put_record(o->log, o->dim, h, x, view, enc, len, &o->lx, &o->lv, &o->wide);
 }
 
 void ks_oos_begin_pass(ks_oos *o, int same)
@@ -517,7 +683,8 @@ ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_f
         return pass == 1 && !replay ? keep(o, ks_model_margin(m, x), label, weight) : KS_OK;
     fold = replay ? -1 : (int)(crc32(0L, enc, (uInt)len) % FOLDS);
     if (o->log)
-        return log_step(o, enc, len, label, weight, fold, pass == passes && fold >= 0, pass);
+        return log_step(o, x, view, enc, len, label, weight, fold,
+                        pass == passes && fold >= 0, pass);
     if (o->threaded)
         return step_threaded(o, x, view, enc, len, label, weight, fold,
                              pass == passes && fold >= 0);
