@@ -74,6 +74,7 @@ struct ks_oos {
     pthread_mutex_t wmu;
     pthread_cond_t wcv;         /* a batch handed / written, or stop */
     int wbusy, wstop;
+    int wturn;                  /* log_step converts this record itself */
     const ks_model *base;       /* settings of the fold models */
     unsigned threads;           /* for the fold models' phase */
     /* collected scores, 9 bytes each while training (they are the one
@@ -503,14 +504,13 @@ static ks_status step_threaded(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
     return KS_OK;
 }
 
-/* Puts a record into the log: h, then the example's vectors in the wide
- * form (features.h), from x and view, or decoded from enc (the example's
- * compact form) into sx, sv when x is NULL. The fold models decode each
- * record four times over, once a model, and the wide form decodes
- * several times faster. */
-static ks_status put_record(ks_spill *log, uint32_t dim, rec_head h, const ks_fvec *x,
-                            const ks_fvec *view, const unsigned char *enc, size_t len,
-                            ks_fvec *sx, ks_fvec *sv, ks_buf *wide)
+/* The example's vectors in the wide form (features.h) into wide, from x
+ * and view, or decoded from enc (its compact form) into sx, sv when x is
+ * NULL. The fold models decode each log record four times over, once a
+ * model, and the wide form decodes several times faster. */
+static ks_status to_wide(uint32_t dim, const ks_fvec *x, const ks_fvec *view,
+                         const unsigned char *enc, size_t len, ks_fvec *sx, ks_fvec *sv,
+                         ks_buf *wide)
 {
     int pair = view != NULL;
     ks_status st;
@@ -526,6 +526,18 @@ static ks_status put_record(ks_spill *log, uint32_t dim, rec_head h, const ks_fv
         return st;
     if (wide->len > UINT32_MAX)
         return ks_fail(KS_ERR_USAGE, "calibration: an example of %zu bytes", wide->len);
+    return KS_OK;
+}
+
+/* Puts a record into the log: h, then the example's vectors in the wide
+ * form (to_wide). */
+static ks_status put_record(ks_spill *log, uint32_t dim, rec_head h, const ks_fvec *x,
+                            const ks_fvec *view, const unsigned char *enc, size_t len,
+                            ks_fvec *sx, ks_fvec *sv, ks_buf *wide)
+{
+    ks_status st = to_wide(dim, x, view, enc, len, sx, sv, wide);
+    if (st != KS_OK)
+        return st;
     h.len = (uint32_t)wide->len;
     if ((st = ks_spill_write(log, &h, sizeof h)) != KS_OK)
         return st;
@@ -533,7 +545,8 @@ static ks_status put_record(ks_spill *log, uint32_t dim, rec_head h, const ks_fv
 }
 
 /* The log's writer thread (threads > 1): log_step appends each record in
- * the compact form, as it comes, to a batch (rec_head, then the bytes);
+ * the compact form, as it comes, to a batch (a byte 0, rec_head, then the
+ * bytes; a byte 1 when the record is in the wide form already);
  * a full batch goes to the writer, which puts its records into the log
  * while the caller fills the other batch. The conversion to the wide form
  * and the file's writes so leave the caller's thread: after the first
@@ -556,11 +569,14 @@ static void *writer(void *arg)
         pthread_mutex_unlock(&o->wmu);
         for (size_t at = 0; at < b->len && st == KS_OK;) {
             rec_head h;
+            int ready = b->data[at++];
+            const unsigned char *p = (const unsigned char *)b->data + at + sizeof h;
             memcpy(&h, b->data + at, sizeof h);
-            at += sizeof h;
-            st = put_record(o->log, o->dim, h, NULL, NULL, (const unsigned char *)b->data + at,
-                            h.len, &x, &v, &wide);
-            at += h.len;
+            if (ready && (st = ks_spill_write(o->log, &h, sizeof h)) == KS_OK)
+                st = ks_spill_write(o->log, p, h.len);
+            else if (!ready)
+                st = put_record(o->log, o->dim, h, NULL, NULL, p, h.len, &x, &v, &wide);
+            at += sizeof h + h.len;
         }
         pthread_mutex_lock(&o->wmu);
         if (st != KS_OK && o->werr == KS_OK) {
@@ -651,8 +667,20 @@ static ks_status log_step(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
     }
     if (o->writer) {
         ks_buf *b = &o->batch[o->wfill];
-        if ((st = ks_buf_append(b, &h, sizeof h)) != KS_OK ||
-            (st = ks_buf_append(b, enc, len)) != KS_OK)
+        char ready = 0;
+        /* Without vectors (a pass the model does not learn) this thread
+         * would only wait for the writer: it converts every other record
+         * itself. */
+        if (!x && (o->wturn ^= 1)) {
+            if ((st = to_wide(o->dim, NULL, NULL, enc, len, &o->lx, &o->lv, &o->wide)) != KS_OK)
+                return st;
+            ready = 1;
+            enc = (const unsigned char *)o->wide.data;
+            h.len = (uint32_t)o->wide.len;
+        }
+        if ((st = ks_buf_append(b, &ready, 1)) != KS_OK ||
+            (st = ks_buf_append(b, &h, sizeof h)) != KS_OK ||
+            (st = ks_buf_append(b, enc, h.len)) != KS_OK)
             return st;
         return b->len >= WBATCH ? hand_batch(o) : KS_OK;
     }
