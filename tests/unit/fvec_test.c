@@ -125,6 +125,40 @@ static void same_as_reference(const unsigned char *p, size_t len, uint32_t dim)
     ks_fvec_free(&b);
 }
 
+/* f[0..k) encoded by `encode` into b (with, when view, half of it after
+ * it as a view): it decodes to f with the first vector's size, and the
+ * fast decoder matches the reference on b, past dim, cut short and with
+ * bits flipped. */
+static void check_codec(ks_status (*encode)(const ks_fvec *, ks_buf *), ks_feature *f,
+                        uint32_t k, uint32_t dim, int view, uint64_t *s)
+{
+    ks_fvec x = {f, k, k}, y = {f + k / 3, k / 2, k / 2}, out = {0};
+    ks_buf b = {0};
+    size_t used, one;
+    cr_assert_eq(encode(&x, &b), KS_OK);
+    one = b.len;
+    if (view)
+        cr_assert_eq(encode(&y, &b), KS_OK);
+    const unsigned char *p = (const unsigned char *)b.data;
+    cr_assert_eq(ks_fvec_decode_first(p, b.len, dim, &out, &used), KS_OK);
+    cr_assert_eq(used, one);
+    cr_assert_eq(ks_fvec_first_size(p, b.len), one);
+    cr_assert_eq(out.n, k);
+    cr_assert(k == 0 || memcmp(out.f, f, k * sizeof *f) == 0);
+    ks_fvec_free(&out);
+    same_as_reference(p, b.len, dim);
+    same_as_reference(p, b.len, dim >> 4);                   /* past dim */
+    same_as_reference(p, one - (rng_next(s) % one), dim);    /* cut short */
+    for (int m = 0; m < 4; m++) {                            /* corrupted */
+        size_t at = rng_next(s) % b.len;
+        unsigned char old = (unsigned char)b.data[at];
+        b.data[at] = (char)(old ^ (1u << (rng_next(s) % 8)));
+        same_as_reference(p, b.len, dim);
+        b.data[at] = (char)old;
+    }
+    ks_buf_free(&b);
+}
+
 /* The fast uniform loop against the plain one: random binary vectors with
  * gaps of every varint length (1 to 5 bytes, one length a vector or mixed),
  * signs, magnitudes (0 too),
@@ -151,33 +185,7 @@ Test(fvec, fast_decode_matches_reference)
             f[k].index = (uint32_t)idx;
             f[k].value = rng_next(&s) & 1 && mag != 0 ? -mag : mag;   /* -0 is stored as 0 */
         }
-        ks_fvec x = {f, k, k};
-        ks_buf b = {0};
-        cr_assert_eq(ks_fvec_encode(&x, &b), KS_OK);
-        size_t one = b.len;
-        if (t & 1) {   /* a second vector after it, as a view */
-            ks_fvec y = {f, k / 2, k / 2};
-            cr_assert_eq(ks_fvec_encode(&y, &b), KS_OK);
-        }
-        const unsigned char *p = (const unsigned char *)b.data;
-        ks_fvec out = {0};
-        size_t used;
-        cr_assert_eq(ks_fvec_decode_first(p, b.len, dim, &out, &used), KS_OK);
-        cr_assert_eq(used, one);
-        cr_assert_eq(out.n, k);
-        cr_assert(k == 0 || memcmp(out.f, f, k * sizeof *f) == 0);
-        ks_fvec_free(&out);
-        same_as_reference(p, b.len, dim);
-        same_as_reference(p, b.len, dim >> 4);                    /* past dim */
-        same_as_reference(p, one - (rng_next(&s) % one), dim);    /* cut short */
-        for (int m = 0; m < 4; m++) {                             /* corrupted */
-            size_t at = rng_next(&s) % b.len;
-            unsigned char old = (unsigned char)b.data[at];
-            b.data[at] = (char)(old ^ (1u << (rng_next(&s) % 8)));
-            same_as_reference(p, b.len, dim);
-            b.data[at] = (char)old;
-        }
-        ks_buf_free(&b);
+        check_codec(ks_fvec_encode, f, k, dim, t & 1, &s);
     }
     free(f);
 }
@@ -250,33 +258,7 @@ Test(fvec, wide_decode_matches_reference)
             f[k].index = (uint32_t)idx;
             f[k].value = rng_next(&s) & 1 && mag != 0 ? -mag : mag;
         }
-        ks_fvec x = {f, k, k}, out = {0};
-        ks_buf b = {0};
-        size_t used;
-        cr_assert_eq(ks_fvec_encode_wide(&x, &b), KS_OK);
-        size_t one = b.len;
-        if (t & 1) {
-            ks_fvec y = {f + k / 3, k / 2, k / 2};
-            cr_assert_eq(ks_fvec_encode_wide(&y, &b), KS_OK);
-        }
-        const unsigned char *p = (const unsigned char *)b.data;
-        cr_assert_eq(ks_fvec_decode_first(p, b.len, dim, &out, &used), KS_OK);
-        cr_assert_eq(used, one);
-        cr_assert_eq(ks_fvec_first_size(p, b.len), one);
-        cr_assert_eq(out.n, k);
-        cr_assert(k == 0 || memcmp(out.f, f, k * sizeof *f) == 0);
-        ks_fvec_free(&out);
-        same_as_reference(p, b.len, dim);
-        same_as_reference(p, b.len, dim >> 3);
-        same_as_reference(p, one - (rng_next(&s) % one), dim);
-        for (int m = 0; m < 4; m++) {
-            size_t at = rng_next(&s) % b.len;
-            unsigned char old = (unsigned char)b.data[at];
-            b.data[at] = (char)(old ^ (1u << (rng_next(&s) % 8)));
-            same_as_reference(p, b.len, dim);
-            b.data[at] = (char)old;
-        }
-        ks_buf_free(&b);
+        check_codec(ks_fvec_encode_wide, f, k, dim, t & 1, &s);
     }
     free(f);
 }

@@ -97,7 +97,10 @@ static void run(int fresh, unsigned threads, double *scores, size_t *n, unsigned
     ks_model_free(m);
 }
 
-Test(oos, deferred_cross_fit_scores_are_the_live_ones)
+/* Deferred with one thread and two, live with two: the scores of live
+ * with one, bit for bit; the deferred fold models skip min_skipped passes
+ * or more. */
+static void same_scores_every_way(unsigned min_skipped)
 {
     static double live[300], d1[300], d2[300], l2[300];
     size_t n_live, n1, n2, nl2;
@@ -107,7 +110,7 @@ Test(oos, deferred_cross_fit_scores_are_the_live_ones)
     run(1, 2, d2, &n2, &sk2);
     run(0, 2, l2, &nl2, &skl2);
     cr_assert_eq(sk_live + skl2, 0, "the live fold models learn every pass");
-    cr_assert_gt(sk1, 4, "the deferred ones skip passes after one without a step (%u)", sk1);
+    cr_assert_geq(sk1, min_skipped, "the deferred ones skip passes after one without a step (%u)", sk1);
     cr_assert_eq(sk2, sk1);
     cr_assert_eq(n_live, 240, "scored: the last pass's examples less the replayed ones");
     cr_assert_eq(n1, n_live);
@@ -122,27 +125,17 @@ Test(oos, deferred_cross_fit_scores_are_the_live_ones)
     cr_assert_gt(nonzero, 200, "the fold models learned");
 }
 
+Test(oos, deferred_cross_fit_scores_are_the_live_ones)
+{
+    binary = 0;
+    same_scores_every_way(binary ? 0 : 5);
+}
+
 /* The same with binary vectors, which the log keeps in the wide form
  * (features.h), and with the vectors left to the log to decode on odd
  * passes. */
 Test(oos, deferred_wide_log_gives_the_live_scores)
 {
-    static double live[300], d1[300], d2[300];
-    size_t n_live, n1, n2;
-    unsigned sk_live, sk1, sk2;
     binary = 1;
-    run(0, 1, live, &n_live, &sk_live);
-    run(1, 1, d1, &n1, &sk1);
-    run(1, 2, d2, &n2, &sk2);
-    binary = 0;
-    cr_assert_eq(n_live, 240);
-    cr_assert_eq(n1, n_live);
-    cr_assert_eq(n2, n_live);
-    cr_assert_eq(sk2, sk1);
-    cr_assert(memcmp(live, d1, n_live * sizeof *live) == 0, "deferred, 1 thread");
-    cr_assert(memcmp(live, d2, n_live * sizeof *live) == 0, "deferred, 2 threads");
-    int nonzero = 0;
-    for (size_t i = 0; i < n_live; i++)
-        nonzero += live[i] != 0.0;
-    cr_assert_gt(nonzero, 200, "the fold models learned");
+    same_scores_every_way(binary ? 0 : 5);
 }
