@@ -643,13 +643,15 @@ static ks_status stop_writer(ks_oos *o)
 
 /* Deferred cross-fit: the step logged for the fold models (a scored
  * example gets its place in score now, its margin later): put into the
- * log here, or batched for the writer. */
+ * log here, or batched for the writer. Bytes in the wide form (the pass
+ * cache's) go as they are. */
 static ks_status log_step(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
                           const unsigned char *enc, size_t len, int label,
                           double weight, int fold, int scored, unsigned pass)
 {
     rec_head h;
     ks_status st;
+    char ready;
     memset(&h, 0, sizeof h);
     if (len > UINT32_MAX)
         return ks_fail(KS_ERR_USAGE, "calibration: an example of %zu bytes", len);
@@ -665,13 +667,18 @@ static ks_status log_step(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
             return st;
         h.score = o->n - 1;
     }
+    ready = (char)ks_example_wide(enc, len);   /* the pass cache's form already */
+    if (ready && !o->writer) {
+        if ((st = ks_spill_write(o->log, &h, sizeof h)) != KS_OK)
+            return st;
+        return ks_spill_write(o->log, enc, len);
+    }
     if (o->writer) {
         ks_buf *b = &o->batch[o->wfill];
-        char ready = 0;
         /* Without vectors (a pass the model does not learn) this thread
          * would only wait for the writer: it converts every other record
          * itself. */
-        if (!x && (o->wturn ^= 1)) {
+        if (!ready && !x && (o->wturn ^= 1)) {
             if ((st = to_wide(o->dim, NULL, NULL, enc, len, &o->lx, &o->lv, &o->wide)) != KS_OK)
                 return st;
             ready = 1;
@@ -700,16 +707,20 @@ int ks_oos_uses_vectors(const ks_oos *o)
     return o && o->mode == KS_SCORES_CROSSFIT && !o->log;
 }
 
+int ks_oos_fold(const unsigned char *compact, size_t len)
+{
+    return (int)(crc32(0L, compact, (uInt)len) % FOLDS);
+}
+
 ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_fvec *view,
-                      const unsigned char *enc, size_t len, int label,
+                      const unsigned char *enc, size_t len, int fold, int label,
                       double weight, int replay, unsigned pass, unsigned passes)
 {
-    int fold;
     if (!o || weight <= 0)
         return KS_OK;
     if (o->mode == KS_SCORES_PROGRESSIVE)
         return pass == 1 && !replay ? keep(o, ks_model_margin(m, x), label, weight) : KS_OK;
-    fold = replay ? -1 : (int)(crc32(0L, enc, (uInt)len) % FOLDS);
+    fold = replay ? -1 : fold >= 0 ? fold % FOLDS : ks_oos_fold(enc, len);
     if (o->log)
         return log_step(o, x, view, enc, len, label, weight, fold,
                         pass == passes && fold >= 0, pass);

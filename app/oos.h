@@ -42,14 +42,20 @@ ks_status ks_oos_new(ks_oos **out /* OUT */, const ks_model *m, uint32_t mode,
 void ks_oos_free(ks_oos *o);   /* NULL is a no-op */
 uint32_t ks_oos_mode(const ks_oos *o);
 
+/* The cross-fit fold of a new example, from its compact encoding (the
+ * CRC of its bytes): the same message is in the same fold in every pass,
+ * whatever form its bytes take later. */
+int ks_oos_fold(const unsigned char *compact, size_t len);
+
 /* Before the real model learns x (label, weight) in pass `pass` of
  * `passes`, and then its training view (view, or NULL); enc/len: the
- * example's compact encoding (its fold). replay: a rehearsed example of an
- * earlier session. At most 255 distinct (label, weight)
- * pairs are scored in a session (training has two: a weight per class);
- * KS_ERR_USAGE past that. */
+ * example's encoding, compact or wide (features.h); fold: its ks_oos_fold,
+ * or -1 to take it from enc, which must then be the compact form. replay:
+ * a rehearsed example of an earlier session (no fold). At most 255
+ * distinct (label, weight) pairs are scored in a session (training has
+ * two: a weight per class); KS_ERR_USAGE past that. */
 ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_fvec *view,
-                      const unsigned char *enc, size_t len, int label,
+                      const unsigned char *enc, size_t len, int fold, int label,
                       double weight, int replay, unsigned pass, unsigned passes);
 
 /* Before the steps of a pass: same says that the pass presents the same

@@ -64,6 +64,8 @@ typedef struct {
     ks_fvec sview;       /* the new message's view, beside scratch */
     ks_fvec wview;       /* the slot's view, beside work */
     ks_buf enc;          /* a new message's vector, encoded */
+    ks_buf wenc;         /* its pass cache record: fold byte, wide form */
+    ks_buf cenc;         /* a cached example in the compact form again */
     ks_vcache *cache;    /* the first pass's vectors for the others, or NULL */
     int fill;            /* this pass fills the cache */
     size_t *order;       /* a cached pass's order of data files */
@@ -94,16 +96,17 @@ static void learn(trainer *t, const ks_fvec *x, int label, double w)
 
 /* Learns from an example the shuffle buffer gives back (the
  * calibration's fold models and scores first: oos.h); label | 2: a
- * rehearsed (replay) example. */
+ * rehearsed (replay) example; label | (fold + 1) << 2: a cached example
+ * whose fold (ks_oos_fold) came with it. */
 static void learn_example(void *ctx, const unsigned char *data, size_t len, int label,
                           double weight)
 {
     trainer *t = ctx;
-    int replay = label >> 1, pair;
+    int replay = label >> 1 & 1, fold = (label >> 2) - 1, pair;
     ks_status st;
     label &= 1;
     if (t->settled && !ks_oos_uses_vectors(t->oos)) {   /* the fold models' log only: */
-        if (t->oos && (st = ks_oos_step(t->oos, t->m, NULL, NULL, data, len, label, weight,
+        if (t->oos && (st = ks_oos_step(t->oos, t->m, NULL, NULL, data, len, fold, label, weight,
                                         replay && !t->relearned, t->pass,
                                         t->passes)) != KS_OK && t->err == KS_OK)
             t->err = st;                                /* nothing to decode */
@@ -119,7 +122,7 @@ static void learn_example(void *ctx, const unsigned char *data, size_t len, int 
         return;
     }
     if (t->oos && (st = ks_oos_step(t->oos, t->m, &t->work, pair ? &t->wview : NULL, data, len,
-                                    label, weight, replay && !t->relearned, t->pass,
+                                    fold, label, weight, replay && !t->relearned, t->pass,
                                     t->passes)) != KS_OK &&
         t->err == KS_OK)
         t->err = st;
@@ -145,18 +148,41 @@ static void cache_check(trainer *t, ks_status st)
     t->cache = NULL;
 }
 
-/* Puts a new message's encoded vector into the buffer, and offers it to
- * the reservoir in the last pass. */
-static ks_status push_encoded(trainer *t, const void *enc, size_t len, int label)
+/* Offers a new message to the reservoir, in the compact form (model.bin
+ * keeps that form; a cached example is in the wide form). */
+static ks_status offer(trainer *t, const unsigned char *enc, size_t len, int label)
 {
-    ks_status st = ks_shuffle_push(t->sb, enc, len, label, t->weight[label], learn_example, t);
+    ks_status st;
+    int pair;
+    if (!ks_example_wide(enc, len))
+        return ks_model_replay_offer_encoded(t->m, enc, len, label);
+    if (ks_example_decode(enc, len, 1u << ks_model_features(t->m)->hash_bits, &t->work,
+                          &t->wview, &pair) != KS_OK)   /* ours: memory only */
+        return ks_fail(KS_ERR_NOMEM, "out of memory decoding a feature vector");
+    ks_buf_clear(&t->cenc);
+    if ((st = ks_fvec_encode(&t->work, &t->cenc)) != KS_OK ||
+        (pair && (st = ks_fvec_encode(&t->wview, &t->cenc)) != KS_OK))
+        return st;
+    return ks_model_replay_offer_encoded(t->m, t->cenc.data, t->cenc.len, label);
+}
+
+/* Puts a new message's encoded vector into the buffer (fold: its
+ * ks_oos_fold, or -1: unknown yet), and offers it to the reservoir in the
+ * last pass. */
+static ks_status push_encoded(trainer *t, const void *enc, size_t len, int label, int fold)
+{
+    ks_status st = ks_shuffle_push(t->sb, enc, len, label | (fold + 1) << 2, t->weight[label],
+                                   learn_example, t);
     if (st == KS_OK && t->offer)
-        st = ks_model_replay_offer_encoded(t->m, enc, len, label);
+        st = offer(t, (const unsigned char *)enc, len, label);
     return st;
 }
 
 /* Puts the vector of a new message (in t->scratch) into the buffer and,
- * in the first pass, into the cache. */
+ * in the first pass, into the cache: its fold (one byte) and its vectors
+ * in the wide form, which the later passes decode several times faster
+ * and the calibration log takes as they are (or both compact when one
+ * does not fit the wide form). */
 static ks_status push_scratch(trainer *t, int label, size_t source)
 {
     ks_status st;
@@ -164,9 +190,24 @@ static ks_status push_scratch(trainer *t, int label, size_t source)
     if ((st = ks_fvec_encode(&t->scratch, &t->enc)) != KS_OK ||
         (t->view && (st = ks_fvec_encode(&t->sview, &t->enc)) != KS_OK))
         return st;
-    if (t->fill && t->cache)
-        cache_check(t, ks_vcache_add(t->cache, source, label, t->enc.data, t->enc.len));
-    return push_encoded(t, t->enc.data, t->enc.len, label);
+    if (t->fill && t->cache) {
+        unsigned char fold = (unsigned char)ks_oos_fold((const unsigned char *)t->enc.data,
+                                                        t->enc.len);
+        ks_buf_clear(&t->wenc);
+        if ((st = ks_buf_append(&t->wenc, &fold, 1)) != KS_OK ||
+            (st = ks_fvec_encode_wide(&t->scratch, &t->wenc)) != KS_OK ||
+            (t->view && (st = ks_fvec_encode_wide(&t->sview, &t->wenc)) != KS_OK))
+            return st;
+        /* all wide or all compact (a vector that does not fit the wide
+         * form makes the other compact too) */
+        if (!ks_example_wide((const unsigned char *)t->wenc.data + 1, t->wenc.len - 1)) {
+            t->wenc.len = 1;
+            if ((st = ks_buf_append(&t->wenc, t->enc.data, t->enc.len)) != KS_OK)
+                return st;
+        }
+        cache_check(t, ks_vcache_add(t->cache, source, label, t->wenc.data, t->wenc.len));
+    }
+    return push_encoded(t, t->enc.data, t->enc.len, label, -1);
 }
 
 /* Copies reservoir example i into the buffer (weight 1: it stands for
@@ -270,7 +311,7 @@ static ks_status cached_pass(trainer *t, ks_dataset *ds, uint64_t seed, uint64_t
         if (r.skipped) {
             ks_app_skip_limit(&t->skips, r.label, r.file, r.line, r.detail);
         } else if ((st = replay_upto(t, k - 1, total)) != KS_OK ||
-                   (st = push_encoded(t, r.vec, r.len, r.label)) != KS_OK) {
+                   (st = push_encoded(t, r.vec + 1, r.len - 1, r.label, r.vec[0])) != KS_OK) {
             break;
         }
         ks_progress_tick(pr, k, size ? (uint64_t)(bytes * (double)ks_vcache_pos(t->cache) /
@@ -483,7 +524,7 @@ static ks_status offer_deferred(trainer *t, ks_dataset *ds, unsigned passes)
     ks_dataset_order(ds, seed ? seed : 1, t->order);
     ks_vcache_rewind(t->cache, t->order);
     while ((st = ks_vcache_next(t->cache, &r)) == KS_OK)
-        if (!r.skipped && (st = ks_model_replay_offer_encoded(t->m, r.vec, r.len, r.label)) != KS_OK)
+        if (!r.skipped && (st = offer(t, r.vec + 1, r.len - 1, r.label)) != KS_OK)
             return st;
     return st == KS_DONE ? KS_OK : st;
 }
@@ -686,6 +727,8 @@ int ks_app_train(const ks_app_opts *o)
     ks_fvec_free(&t.sview);
     ks_fvec_free(&t.wview);
     ks_buf_free(&t.enc);
+    ks_buf_free(&t.wenc);
+    ks_buf_free(&t.cenc);
     ks_vcache_free(t.cache);
     ks_free(t.order);
     ks_free(t.perm);

@@ -434,3 +434,20 @@ size_t ks_fvec_first_size(const unsigned char *p, size_t len)
     }
     return pos;
 }
+
+/* The size of a wide vector at the start of p[0..len), or 0. */
+static size_t wide_size(const unsigned char *p, size_t len)
+{
+    size_t pos = 0;
+    uint64_t n;
+    if (get_varint(p, len, &pos, &n) || len - pos < 5 || p[pos] != ENC_WIDE)
+        return 0;
+    pos += 5;
+    return (len - pos) / 2 < n ? 0 : pos + 2 * (size_t)n;
+}
+
+int ks_example_wide(const unsigned char *p, size_t len)
+{
+    size_t one = wide_size(p, len);
+    return one && (one == len || wide_size(p + one, len - one) == len - one);
+}

@@ -112,6 +112,9 @@ size_t ks_fvec_first_size(const unsigned char *p, size_t len);
  * NULL only when pair is not wanted (then a second vector is an error). */
 ks_status ks_example_decode(const unsigned char *p, size_t len, uint32_t dim,
                             ks_fvec *x, ks_fvec *view, int *pair /* OUT */);
+/* Whether the example's bytes are its vector, or vector and view, all in
+ * the wide form (framing only, nothing decoded). */
+int ks_example_wide(const unsigned char *p, size_t len);
 
 typedef struct ks_extractor ks_extractor;
 

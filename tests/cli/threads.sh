@@ -2,8 +2,9 @@
 # --threads 2 (read and decode ahead in a second thread; spam-train's
 # cross-fit fold models learned partly in a second thread) gives exactly
 # the results of --threads 1: model.bin byte for byte (but for the
-# sessions' end times), predictions and metrics. So does learning every
-# pass instead of skipping those after a pass without a step.
+# sessions' end times), predictions and metrics. So do learning every
+# pass instead of skipping those after a pass without a step, and a run
+# without temporary files.
 source "$(dirname "$0")/lib.bash"
 data="$shared/knitfab-example/dataset"
 # model.bin without the history entries' times (u64 at 160 + 316 i + 308)
@@ -42,5 +43,16 @@ check "the default run skipped a pass of the model" stderr_has "pass 8/8: not le
 check "and passes of the fold models" grep -Eq "fold models learned .*\([1-9][0-9]* of their passes not learned" "$work/stderr"
 check "identical model.bin after spam-train, passes skipped or not" same_bin "$work/all/initial.bin" "$work/t2/initial.bin"
 check "identical model.bin after spam-update, passes skipped or not" same_bin "$work/all/m/model.bin" "$work/t2/m/model.bin"
+# Without temporary files (no pass cache: every pass reads the data; the
+# fold models learn beside the model; the reservoir in memory) the same
+# models: the pass cache's wide vectors and carried folds change nothing,
+# and the reservoir still gets the compact form.
+mkdir -p "$work/notmp"
+expect_exit 0 "spam-train without temporary files" env TMPDIR=/nonexistent "$bin/spam-train" --dataset "$data/initial" --save-to "$work/notmp/m"
+check "it had no pass cache" stderr_has "cannot make the pass cache file"
+cp "$work/notmp/m/model.bin" "$work/notmp/initial.bin"
+expect_exit 0 "spam-update without temporary files" env TMPDIR=/nonexistent "$bin/spam-update" --dataset "$data/incremental" --model "$work/notmp/m" --save-to "$work/notmp/m"
+check "identical model.bin after spam-train, cached or not" same_bin "$work/notmp/initial.bin" "$work/t2/initial.bin"
+check "identical model.bin after spam-update, cached or not" same_bin "$work/notmp/m/model.bin" "$work/t2/m/model.bin"
 expect_exit 2 "--threads 3 is refused" "$bin/spam-train" --threads 3
 finish
