@@ -67,8 +67,9 @@ static int uniform(const ks_fvec *x)
     return 1;
 }
 
-/* See features.h. */
-ks_status ks_fvec_encode(const ks_fvec *x, ks_buf *b)
+/* See features.h: one feature at a time through put_varint (the
+ * reference ks_fvec_encode must match byte for byte). */
+ks_status ks_fvec_encode_ref(const ks_fvec *x, ks_buf *b)
 {
     int uni = uniform(x);
     uint32_t prev = 0;
@@ -89,6 +90,43 @@ ks_status ks_fvec_encode(const ks_fvec *x, ks_buf *b)
             put_f32(b, x->f[k].value);
         }
     }
+    return KS_OK;
+}
+
+/* See features.h. The uniform form (every training vector by default,
+ * encoded once a message in the first pass, on the learner's thread)
+ * writes a varint below 2^21 without a branch on its length: its 7-bit
+ * groups spread over a 4-byte store (5 bytes a feature are reserved) and
+ * the position moved by its length; longer ones go through put_varint. */
+ks_status ks_fvec_encode(const ks_fvec *x, ks_buf *b)
+{
+    uint32_t prev = 0;
+    unsigned char *q;
+    ks_status st;
+    if (!uniform(x))
+        return ks_fvec_encode_ref(x, b);
+    if ((st = ks_buf_reserve(b, 10 + 5 + (size_t)x->n * 5)) != KS_OK)
+        return st;
+    put_varint(b, x->n);
+    b->data[b->len++] = (char)ENC_UNIFORM;
+    put_f32(b, x->n ? fabsf(x->f[0].value) : 0.0f);
+    q = (unsigned char *)b->data + b->len;
+    for (uint32_t k = 0; k < x->n; k++) {
+        uint64_t v = (uint64_t)(x->f[k].index - prev) << 1 | (uint64_t)(x->f[k].value < 0);
+        prev = x->f[k].index;
+        if (v < (UINT64_C(1) << 21)) {
+            uint32_t u = (uint32_t)v, two = u >= 0x80, three = u >= 0x4000;
+            uint32_t w = (u & 0x7fu) | (u << 1 & 0x7f00u) | (u << 2 & 0x7f0000u) |
+                         two << 7 | three << 15;
+            memcpy(q, &w, 4);   /* little-endian hosts */
+            q += 1 + two + three;
+        } else {
+            b->len = (size_t)(q - (unsigned char *)b->data);
+            put_varint(b, v);
+            q = (unsigned char *)b->data + b->len;
+        }
+    }
+    b->len = (size_t)(q - (unsigned char *)b->data);
     return KS_OK;
 }
 

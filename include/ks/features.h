@@ -83,6 +83,9 @@ void ks_fvec_free(ks_fvec *v);
 /* Compact form (features/fvec.c): about 2 bytes a feature. Appends v's
  * encoding to out (a ks_buf from buf.h). */
 ks_status ks_fvec_encode(const ks_fvec *v, ks_buf *out);
+/* The same bytes, one feature at a time: the plain reference the fast
+ * loop of ks_fvec_encode is tested against. */
+ks_status ks_fvec_encode_ref(const ks_fvec *v, ks_buf *out);
 /* Wide form: 2 bytes a feature, a fixed width that decodes several times
  * faster; for vectors read back many times from a temporary file
  * (model.bin keeps the compact form). The compact form when v's values

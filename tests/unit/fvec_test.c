@@ -159,6 +159,28 @@ static void check_codec(ks_status (*encode)(const ks_fvec *, ks_buf *), ks_featu
     ks_buf_free(&b);
 }
 
+/* The fast encoder writes the reference's bytes, also for mixed values
+ * (the k-th magnitude changed when `mixed`) and after bytes already in
+ * the buffer. */
+static void same_encoding(ks_feature *f, uint32_t k, int mixed)
+{
+    ks_fvec x = {f, k, k};
+    ks_buf a = {0}, r = {0};
+    float keep = k ? f[k / 2].value : 0.0f;
+    if (mixed && k)
+        f[k / 2].value = keep * 3.0f + 1.0f;
+    cr_assert_eq(ks_buf_append(&a, "ab", 2), KS_OK);
+    cr_assert_eq(ks_buf_append(&r, "ab", 2), KS_OK);
+    cr_assert_eq(ks_fvec_encode(&x, &a), KS_OK);
+    cr_assert_eq(ks_fvec_encode_ref(&x, &r), KS_OK);
+    cr_assert_eq(a.len, r.len);
+    cr_assert(memcmp(a.data, r.data, a.len) == 0);
+    if (k)
+        f[k / 2].value = keep;
+    ks_buf_free(&a);
+    ks_buf_free(&r);
+}
+
 /* The fast uniform loop against the plain one: random binary vectors with
  * gaps of every varint length (1 to 5 bytes, one length a vector or mixed),
  * signs, magnitudes (0 too),
@@ -185,6 +207,7 @@ Test(fvec, fast_decode_matches_reference)
             f[k].index = (uint32_t)idx;
             f[k].value = rng_next(&s) & 1 && mag != 0 ? -mag : mag;   /* -0 is stored as 0 */
         }
+        same_encoding(f, k, t % 7 == 0);
         check_codec(ks_fvec_encode, f, k, dim, t & 1, &s);
     }
     free(f);
