@@ -149,19 +149,19 @@ static void cache_check(trainer *t, ks_status st)
 }
 
 /* Offers a new message to the reservoir, in the compact form (model.bin
- * keeps that form; a cached example is in the wide form). */
+ * keeps that form; a cached example is in the wide form). The reservoir
+ * keeps the message's vector, not its view: only that is re-encoded. */
 static ks_status offer(trainer *t, const unsigned char *enc, size_t len, int label)
 {
     ks_status st;
-    int pair;
+    size_t used;
     if (!ks_example_wide(enc, len))
         return ks_model_replay_offer_encoded(t->m, enc, len, label);
-    if (ks_example_decode(enc, len, 1u << ks_model_features(t->m)->hash_bits, &t->work,
-                          &t->wview, &pair) != KS_OK)   /* ours: memory only */
+    if (ks_fvec_decode_first(enc, len, 1u << ks_model_features(t->m)->hash_bits, &t->work,
+                             &used) != KS_OK)   /* ours: memory only */
         return ks_fail(KS_ERR_NOMEM, "out of memory decoding a feature vector");
     ks_buf_clear(&t->cenc);
-    if ((st = ks_fvec_encode(&t->work, &t->cenc)) != KS_OK ||
-        (pair && (st = ks_fvec_encode(&t->wview, &t->cenc)) != KS_OK))
+    if ((st = ks_fvec_encode(&t->work, &t->cenc)) != KS_OK)
         return st;
     return ks_model_replay_offer_encoded(t->m, t->cenc.data, t->cenc.len, label);
 }
