@@ -182,7 +182,8 @@ static ks_status push_encoded(trainer *t, const void *enc, size_t len, int label
  * in the first pass, into the cache: its fold (one byte) and its vectors
  * in the wide form, which the later passes decode several times faster
  * and the calibration log takes as they are (or both compact when one
- * does not fit the wide form). */
+ * does not fit the wide form). The buffer then takes the cache's bytes
+ * too. */
 static ks_status push_scratch(trainer *t, int label, size_t source)
 {
     ks_status st;
@@ -206,6 +207,13 @@ static ks_status push_scratch(trainer *t, int label, size_t source)
                 return st;
         }
         cache_check(t, ks_vcache_add(t->cache, source, label, t->wenc.data, t->wenc.len));
+        /* the buffer takes the cache's form too (decoded faster, logged as
+         * it is); the reservoir the compact one, at hand */
+        st = ks_shuffle_push(t->sb, t->wenc.data + 1, t->wenc.len - 1, label | (fold + 1) << 2,
+                             t->weight[label], learn_example, t);
+        if (st == KS_OK && t->offer)
+            st = ks_model_replay_offer_encoded(t->m, t->enc.data, t->enc.len, label);
+        return st;
     }
     return push_encoded(t, t->enc.data, t->enc.len, label, -1);
 }
