@@ -444,7 +444,9 @@ ks_status ks_example_decode(const unsigned char *p, size_t len, uint32_t dim, ks
     return ks_fvec_decode(p + used, len - used, dim, view);
 }
 
-size_t ks_fvec_first_size(const unsigned char *p, size_t len)
+/* See features.h: one varint at a time (the reference of the fast walk
+ * in ks_fvec_first_size). */
+size_t ks_fvec_first_size_ref(const unsigned char *p, size_t len)
 {
     size_t pos = 0;
     uint64_t n, v;
@@ -471,6 +473,57 @@ size_t ks_fvec_first_size(const unsigned char *p, size_t len)
         }
     }
     return pos;
+}
+
+/* See features.h. The compact uniform form's varints end at the bytes
+ * without the continuation bit: the walk counts those 8 bytes at a time
+ * (a popcount) until the word holding the n-th, then finds it in the
+ * word. get_varint refuses a varint of 10 continuation bytes, so the walk
+ * carries the run of continuation bytes from word to word and refuses
+ * the same (tests/unit/fvec_test.c compares with the reference). */
+size_t ks_fvec_first_size(const unsigned char *p, size_t len)
+{
+    size_t pos = 0;
+    uint64_t n, left;
+    unsigned run = 0;   /* continuation bytes since the last stop byte */
+    if (get_varint(p, len, &pos, &n) || pos >= len || p[pos] != ENC_UNIFORM ||
+        len - pos < 5)
+        return ks_fvec_first_size_ref(p, len);
+    pos += 5;
+    left = n;
+    while (left && len - pos >= 8) {
+        uint64_t w, stop;
+        unsigned c;
+        memcpy(&w, p + pos, 8);   /* little-endian hosts */
+        stop = ~w & UINT64_C(0x8080808080808080);
+        if (!stop) {
+            if ((run += 8) >= 10)
+                return 0;
+            pos += 8;
+            continue;
+        }
+        if (run + ((unsigned)__builtin_ctzll(stop) >> 3) >= 10)
+            return 0;
+        c = (unsigned)__builtin_popcountll(stop);
+        if (c >= left) {
+            while (--left)
+                stop &= stop - 1;
+            return pos + ((unsigned)__builtin_ctzll(stop) >> 3) + 1;
+        }
+        left -= c;
+        run = (unsigned)__builtin_clzll(stop) >> 3;   /* bytes after the last stop */
+        pos += 8;
+    }
+    for (; left && pos < len; pos++) {
+        if (p[pos] & 0x80) {
+            if (++run >= 10)
+                return 0;
+        } else {
+            run = 0;
+            left--;
+        }
+    }
+    return left ? 0 : pos;
 }
 
 /* The size of a wide vector at the start of p[0..len), or 0. */

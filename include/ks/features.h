@@ -109,6 +109,8 @@ ks_status ks_fvec_decode_first_ref(const unsigned char *p, size_t len, uint32_t 
 /* The size in bytes of the vector at the start of p[0..len) (framing
  * only, nothing decoded), or 0 when p does not start with one. */
 size_t ks_fvec_first_size(const unsigned char *p, size_t len);
+/* The same, one varint at a time: the reference of the fast walk above. */
+size_t ks_fvec_first_size_ref(const unsigned char *p, size_t len);
 /* A training example's bytes: one vector, or two back to back (the
  * message's, then its training view's). Decodes the first into x and the
  * second, when there is one, into view; *pair tells which. view may be

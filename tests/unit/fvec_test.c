@@ -116,6 +116,7 @@ static void same_as_reference(const unsigned char *p, size_t len, uint32_t dim)
     ks_status sa = ks_fvec_decode_first(p, len, dim, &a, &ua);
     ks_status sb = ks_fvec_decode_first_ref(p, len, dim, &b, &ub);
     cr_assert_eq(sa, sb);
+    cr_assert_eq(ks_fvec_first_size(p, len), ks_fvec_first_size_ref(p, len));
     if (sa == KS_OK) {
         cr_assert_eq(ua, ub);
         cr_assert_eq(a.n, b.n);
@@ -284,4 +285,32 @@ Test(fvec, wide_decode_matches_reference)
         check_codec(ks_fvec_encode_wide, f, k, dim, t & 1, &s);
     }
     free(f);
+}
+
+/* The fast size walk against the plain one on runs of continuation bytes
+ * of every length (9 is a valid varint's most, 10 is refused), placed at
+ * every offset across its 8-byte words. */
+Test(fvec, first_size_walk_matches_reference)
+{
+    unsigned char p[64];
+    for (int run = 0; run <= 12; run++)
+        for (int at = 0; at < 20; at++)
+            for (int n = 1; n <= 12; n++) {
+                size_t len = 0;
+                p[len++] = (unsigned char)n;   /* count */
+                p[len++] = 0;                  /* uniform */
+                memcpy(p + len, "\0\0\x80\x3f", 4);
+                len += 4;
+                for (int k = 0; k < at; k++)
+                    p[len++] = 3;                /* one-byte varints */
+                for (int k = 0; k < run; k++)
+                    p[len++] = 0x81;             /* continuation bytes */
+                while (len < sizeof p)
+                    p[len++] = 5;
+                for (size_t cut = 6; cut <= sizeof p; cut += 7)
+                    cr_assert_eq(ks_fvec_first_size(p, cut), ks_fvec_first_size_ref(p, cut),
+                                 "run %d at %d n %d cut %zu", run, at, n, cut);
+                cr_assert_eq(ks_fvec_first_size(p, sizeof p), ks_fvec_first_size_ref(p, sizeof p),
+                             "run %d at %d n %d", run, at, n);
+            }
 }
