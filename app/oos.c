@@ -685,10 +685,14 @@ static ks_status log_step(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
             enc = (const unsigned char *)o->wide.data;
             h.len = (uint32_t)o->wide.len;
         }
-        if ((st = ks_buf_append(b, &ready, 1)) != KS_OK ||
-            (st = ks_buf_append(b, &h, sizeof h)) != KS_OK ||
-            (st = ks_buf_append(b, enc, h.len)) != KS_OK)
+        /* room first: a record is in the batch whole or not at all (the
+         * writer reads every record a batch holds, even after a failure) */
+        if ((st = ks_buf_reserve(b, 1 + sizeof h + h.len)) != KS_OK)
             return st;
+        memcpy(b->data + b->len, &ready, 1);
+        memcpy(b->data + b->len + 1, &h, sizeof h);
+        memcpy(b->data + b->len + 1 + sizeof h, enc, h.len);
+        b->len += 1 + sizeof h + h.len;
         return b->len >= WBATCH ? hand_batch(o) : KS_OK;
     }
     return put_record(o->log, o->dim, h, x, view, enc, len, &o->lx, &o->lv, &o->wide);
