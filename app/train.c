@@ -7,10 +7,12 @@
  * whatever the dataset's size.
  *
  * Only the first pass reads and extracts the dataset; it keeps every
- * message's encoded vector in the pass cache (vcache.h, a temporary file),
- * and the later passes replay the cache in the order re-reading would
- * give, so the result is the same, bit for bit, either way. Without a
- * cache (no temporary file could be written) every pass re-reads.
+ * message's encoded vector in the pass cache (vcache.h, a temporary file;
+ * the wide form, which decodes fastest, with the message's cross-fit
+ * fold), and the later passes replay the cache in the order re-reading
+ * would give, so the result is the same, bit for bit, either way (the
+ * reservoir is offered the compact form in both). Without a cache (no
+ * temporary file could be written) every pass re-reads.
  *
  * Class-mix shift: the example's incremental set is 50 % spam against 15 %
  * in the initial set; learning it as is drags the bias toward spam and

@@ -2,7 +2,8 @@
  * replayed for every later pass (as Vowpal Wabbit's cache file).
  *
  * The first pass reads and extracts the dataset as usual and appends one
- * record per message (label and encoded vector, ks_fvec_encode, or the
+ * record per message (label and the caller's bytes - spam-train's: the
+ * example's cross-fit fold and its vectors in the wide form - or the
  * text of a skip) under the list index of the data file it came from
  * (ks_dataset_source). A later pass walks the files in the order the
  * dataset would use for that pass (ks_dataset_order) and returns each
