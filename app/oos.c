@@ -59,8 +59,6 @@ struct ks_oos {
      * are logged while the real model learns, and each fold model learns
      * the log alone afterwards (ks_oos_end_learning) */
     ks_spill *log;              /* NULL: the fold models learn live */
-    ks_buf wide;                /* a record's vectors in the wide form */
-    ks_fvec lx, lv;             /* decoded for it when the caller has not */
     /* the log's writer thread (log_step), when threads > 1: the fields
      * from werr on are shared, under wmu; batch[wjob] is the writer's
      * while wbusy, batch[wfill] the caller's */
@@ -74,7 +72,6 @@ struct ks_oos {
     pthread_mutex_t wmu;
     pthread_cond_t wcv;         /* a batch handed / written, or stop */
     int wbusy, wstop;
-    int wturn;                  /* log_step converts this record itself */
     const ks_model *base;       /* settings of the fold models */
     unsigned threads;           /* for the fold models' phase */
     /* collected scores, 9 bytes each while training (they are the one
@@ -214,7 +211,7 @@ ks_status ks_oos_new(ks_oos **out, const ks_model *m, uint32_t mode, unsigned th
                 pthread_mutex_init(&o->wmu, NULL);
                 pthread_cond_init(&o->wcv, NULL);
                 o->wsync = 1;
-                /* without a thread, log_step puts the records itself */
+                /* without a thread, log_step writes the records itself */
                 o->writer = pthread_create(&o->wthread, NULL, writer, o) == 0;
             }
             *out = o;
@@ -268,9 +265,6 @@ void ks_oos_free(ks_oos *o)
     for (int k = 0; k < FOLDS; k++)
         ks_model_free(o->fold[k]);
     ks_spill_free(o->log);
-    ks_buf_free(&o->wide);
-    ks_fvec_free(&o->lx);
-    ks_fvec_free(&o->lv);
     ks_free(o->score);
     ks_free(o->kind);
     ks_free(o->v);
@@ -504,80 +498,26 @@ static ks_status step_threaded(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
     return KS_OK;
 }
 
-/* The example's vectors in the wide form (features.h) into wide, from x
- * and view, or decoded from enc (its compact form) into sx, sv when x is
- * NULL. The fold models decode each log record four times over, once a
- * model, and the wide form decodes several times faster. */
-static ks_status to_wide(uint32_t dim, const ks_fvec *x, const ks_fvec *view,
-                         const unsigned char *enc, size_t len, ks_fvec *sx, ks_fvec *sv,
-                         ks_buf *wide)
-{
-    int pair = view != NULL;
-    ks_status st;
-    if (!x) {
-        if (ks_example_decode(enc, len, dim, sx, sv, &pair) != KS_OK)   /* ours: memory only */
-            return ks_fail(KS_ERR_NOMEM, "out of memory decoding a vector for the fold models");
-        x = sx;
-        view = sv;
-    }
-    ks_buf_clear(wide);
-    if ((st = ks_fvec_encode_wide(x, wide)) != KS_OK ||
-        (pair && (st = ks_fvec_encode_wide(view, wide)) != KS_OK))
-        return st;
-    if (wide->len > UINT32_MAX)
-        return ks_fail(KS_ERR_USAGE, "calibration: an example of %zu bytes", wide->len);
-    return KS_OK;
-}
-
-/* Puts a record into the log: h, then the example's vectors in the wide
- * form (to_wide). */
-static ks_status put_record(ks_spill *log, uint32_t dim, rec_head h, const ks_fvec *x,
-                            const ks_fvec *view, const unsigned char *enc, size_t len,
-                            ks_fvec *sx, ks_fvec *sv, ks_buf *wide)
-{
-    ks_status st = to_wide(dim, x, view, enc, len, sx, sv, wide);
-    if (st != KS_OK)
-        return st;
-    h.len = (uint32_t)wide->len;
-    if ((st = ks_spill_write(log, &h, sizeof h)) != KS_OK)
-        return st;
-    return ks_spill_write(log, wide->data, wide->len);
-}
-
-/* The log's writer thread (threads > 1): log_step appends each record in
- * the compact form, as it comes, to a batch (a byte 0, rec_head, then the
- * bytes; a byte 1 when the record is in the wide form already);
- * a full batch goes to the writer, which puts its records into the log
- * while the caller fills the other batch. The conversion to the wide form
- * and the file's writes so leave the caller's thread: after the first
+/* The log's writer thread (threads > 1): log_step appends each record
+ * (rec_head, then the example's bytes) to a batch; a full batch goes to
+ * the writer, which writes it to the log while the caller fills the other
+ * batch, so the file's writes leave the caller's thread (after the first
  * pass the real model's learning keeps it busy and the other core has
- * nothing else to do. */
+ * nothing else to do). */
 static void *writer(void *arg)
 {
     ks_oos *o = arg;
-    ks_fvec x = {0}, v = {0};
-    ks_buf wide = {0};
     pthread_mutex_lock(&o->wmu);
     for (;;) {
         const ks_buf *b;
-        ks_status st = KS_OK;
+        ks_status st;
         while (!o->wbusy && !o->wstop)
             pthread_cond_wait(&o->wcv, &o->wmu);
         if (!o->wbusy)
             break;
         b = &o->batch[o->wjob];   /* the writer's until wbusy is 0 */
         pthread_mutex_unlock(&o->wmu);
-        for (size_t at = 0; at < b->len && st == KS_OK;) {
-            rec_head h;
-            int ready = b->data[at++];
-            const unsigned char *p = (const unsigned char *)b->data + at + sizeof h;
-            memcpy(&h, b->data + at, sizeof h);
-            if (ready && (st = ks_spill_write(o->log, &h, sizeof h)) == KS_OK)
-                st = ks_spill_write(o->log, p, h.len);
-            else if (!ready)
-                st = put_record(o->log, o->dim, h, NULL, NULL, p, h.len, &x, &v, &wide);
-            at += sizeof h + h.len;
-        }
+        st = ks_spill_write(o->log, b->data, b->len);
         pthread_mutex_lock(&o->wmu);
         if (st != KS_OK && o->werr == KS_OK) {
             o->werr = st;
@@ -587,9 +527,6 @@ static void *writer(void *arg)
         pthread_cond_broadcast(&o->wcv);
     }
     pthread_mutex_unlock(&o->wmu);
-    ks_fvec_free(&x);
-    ks_fvec_free(&v);
-    ks_buf_free(&wide);
     return NULL;
 }
 
@@ -643,15 +580,14 @@ static ks_status stop_writer(ks_oos *o)
 
 /* Deferred cross-fit: the step logged for the fold models (a scored
  * example gets its place in score now, its margin later): put into the
- * log here, or batched for the writer. Bytes in the wide form (the pass
- * cache's) go as they are. */
-static ks_status log_step(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
-                          const unsigned char *enc, size_t len, int label,
+ * log here, or batched for the writer. The bytes go as they come: the
+ * pass cache's are in the wide form (features.h), which the fold models
+ * decode several times faster. */
+static ks_status log_step(ks_oos *o, const unsigned char *enc, size_t len, int label,
                           double weight, int fold, int scored, unsigned pass)
 {
     rec_head h;
     ks_status st;
-    char ready;
     memset(&h, 0, sizeof h);
     if (len > UINT32_MAX)
         return ks_fail(KS_ERR_USAGE, "calibration: an example of %zu bytes", len);
@@ -667,35 +603,20 @@ static ks_status log_step(ks_oos *o, const ks_fvec *x, const ks_fvec *view,
             return st;
         h.score = o->n - 1;
     }
-    ready = (char)ks_example_wide(enc, len);   /* the pass cache's form already */
-    if (ready && !o->writer) {
-        if ((st = ks_spill_write(o->log, &h, sizeof h)) != KS_OK)
-            return st;
-        return ks_spill_write(o->log, enc, len);
-    }
     if (o->writer) {
         ks_buf *b = &o->batch[o->wfill];
-        /* Without vectors (a pass the model does not learn) this thread
-         * would only wait for the writer: it converts every other record
-         * itself. */
-        if (!ready && !x && (o->wturn ^= 1)) {
-            if ((st = to_wide(o->dim, NULL, NULL, enc, len, &o->lx, &o->lv, &o->wide)) != KS_OK)
-                return st;
-            ready = 1;
-            enc = (const unsigned char *)o->wide.data;
-            h.len = (uint32_t)o->wide.len;
-        }
         /* room first: a record is in the batch whole or not at all (the
-         * writer reads every record a batch holds, even after a failure) */
-        if ((st = ks_buf_reserve(b, 1 + sizeof h + h.len)) != KS_OK)
+         * writer writes what a batch holds, even after a failure) */
+        if ((st = ks_buf_reserve(b, sizeof h + len)) != KS_OK)
             return st;
-        memcpy(b->data + b->len, &ready, 1);
-        memcpy(b->data + b->len + 1, &h, sizeof h);
-        memcpy(b->data + b->len + 1 + sizeof h, enc, h.len);
-        b->len += 1 + sizeof h + h.len;
+        memcpy(b->data + b->len, &h, sizeof h);
+        memcpy(b->data + b->len + sizeof h, enc, len);
+        b->len += sizeof h + len;
         return b->len >= WBATCH ? hand_batch(o) : KS_OK;
     }
-    return put_record(o->log, o->dim, h, x, view, enc, len, &o->lx, &o->lv, &o->wide);
+    if ((st = ks_spill_write(o->log, &h, sizeof h)) != KS_OK)
+        return st;
+    return ks_spill_write(o->log, enc, len);
 }
 
 void ks_oos_begin_pass(ks_oos *o, int same)
@@ -726,8 +647,7 @@ ks_status ks_oos_step(ks_oos *o, const ks_model *m, const ks_fvec *x, const ks_f
         return pass == 1 && !replay ? keep(o, ks_model_margin(m, x), label, weight) : KS_OK;
     fold = replay ? -1 : fold >= 0 ? fold % FOLDS : ks_oos_fold(enc, len);
     if (o->log)
-        return log_step(o, x, view, enc, len, label, weight, fold,
-                        pass == passes && fold >= 0, pass);
+        return log_step(o, enc, len, label, weight, fold, pass == passes && fold >= 0, pass);
     if (o->threaded)
         return step_threaded(o, x, view, enc, len, label, weight, fold,
                              pass == passes && fold >= 0);

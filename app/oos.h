@@ -68,9 +68,8 @@ void ks_oos_begin_pass(ks_oos *o, int same);
  * ks_oos_end_learning). */
 unsigned ks_oos_passes_skipped(const ks_oos *o);
 
-/* Whether ks_oos_step needs x and view (the fold models learn beside the
- * model); if not, they may be NULL (the deferred log uses them when given
- * and otherwise decodes enc itself). */
+/* Whether ks_oos_step reads x and view (the fold models learn beside the
+ * model); if not, they may be NULL. */
 int ks_oos_uses_vectors(const ks_oos *o);
 
 /* After the last ks_oos_step: waits for the helper's steps, ends it, and

@@ -12,11 +12,11 @@
 
 #define BITS 12
 
-/* Binary vectors (one magnitude: the log keeps them in the wide form) and,
- * for the deferred fold models, no decoded vectors on odd passes (as
- * spam-train's settled passes give none): the log then decodes them; from
- * pass 2 on every other example comes in the wide form with its fold, as
- * spam-train's pass cache gives them. */
+/* Binary vectors (one magnitude, so they fit the wide form) and, for the
+ * deferred fold models, no decoded vectors on odd passes (as spam-train's
+ * settled passes give none); from pass 2 on every other example comes in
+ * the wide form with its fold, as spam-train's pass cache gives them, and
+ * the log keeps whichever form it is given. */
 static int binary;
 
 static uint64_t mix(uint64_t *s)
@@ -140,9 +140,8 @@ Test(oos, deferred_cross_fit_scores_are_the_live_ones)
     same_scores_every_way(binary ? 0 : 5);
 }
 
-/* The same with binary vectors, which the log keeps in the wide form
- * (features.h), and with the vectors left to the log to decode on odd
- * passes. */
+/* The same with binary vectors, half of them in the wide form
+ * (features.h), and without decoded vectors on odd passes. */
 Test(oos, deferred_wide_log_gives_the_live_scores)
 {
     binary = 1;
