@@ -170,13 +170,15 @@ static ks_status offer(trainer *t, const unsigned char *enc, size_t len, int lab
 
 /* Puts a new message's encoded vector into the buffer (fold: its
  * ks_oos_fold, or -1: unknown yet), and offers it to the reservoir in the
- * last pass. */
-static ks_status push_encoded(trainer *t, const void *enc, size_t len, int label, int fold)
+ * last pass: compact, its compact bytes when at hand (else NULL). */
+static ks_status push_encoded(trainer *t, const void *enc, size_t len, int label, int fold,
+                              const void *compact, size_t clen)
 {
     ks_status st = ks_shuffle_push(t->sb, enc, len, label | (fold + 1) << 2, t->weight[label],
                                    learn_example, t);
     if (st == KS_OK && t->offer)
-        st = offer(t, (const unsigned char *)enc, len, label);
+        st = compact ? ks_model_replay_offer_encoded(t->m, compact, clen, label)
+                     : offer(t, (const unsigned char *)enc, len, label);
     return st;
 }
 
@@ -210,14 +212,11 @@ static ks_status push_scratch(trainer *t, int label, size_t source)
         }
         cache_check(t, ks_vcache_add(t->cache, source, label, t->wenc.data, t->wenc.len));
         /* the buffer takes the cache's form too (decoded faster, logged as
-         * it is); the reservoir the compact one, at hand */
-        st = ks_shuffle_push(t->sb, t->wenc.data + 1, t->wenc.len - 1, label | (fold + 1) << 2,
-                             t->weight[label], learn_example, t);
-        if (st == KS_OK && t->offer)
-            st = ks_model_replay_offer_encoded(t->m, t->enc.data, t->enc.len, label);
-        return st;
+         * it is) */
+        return push_encoded(t, t->wenc.data + 1, t->wenc.len - 1, label, fold, t->enc.data,
+                            t->enc.len);
     }
-    return push_encoded(t, t->enc.data, t->enc.len, label, -1);
+    return push_encoded(t, t->enc.data, t->enc.len, label, -1, t->enc.data, t->enc.len);
 }
 
 /* Copies reservoir example i into the buffer (weight 1: it stands for
@@ -321,7 +320,8 @@ static ks_status cached_pass(trainer *t, ks_dataset *ds, uint64_t seed, uint64_t
         if (r.skipped) {
             ks_app_skip_limit(&t->skips, r.label, r.file, r.line, r.detail);
         } else if ((st = replay_upto(t, k - 1, total)) != KS_OK ||
-                   (st = push_encoded(t, r.vec + 1, r.len - 1, r.label, r.vec[0])) != KS_OK) {
+                   (st = push_encoded(t, r.vec + 1, r.len - 1, r.label, r.vec[0], NULL, 0)) !=
+                       KS_OK) {
             break;
         }
         ks_progress_tick(pr, k, size ? (uint64_t)(bytes * (double)ks_vcache_pos(t->cache) /

@@ -262,10 +262,10 @@ static ks_status wide_ref(const unsigned char *p, size_t len, uint32_t dim, ks_f
 }
 
 /* The wide form's features: a 2-byte load each (8 at once with SSE2),
- * no branch but the loop's; a zero gap after the first feature is remembered and refused
- * at the end, and since indices only grow "below dim" is checked on the
- * last alone (n <= dim and gaps below 2^15 keep the sum far from
- * overflow). Same results and refusals as wide_ref
+ * no branch but the loop's; a zero gap after the first feature is
+ * remembered and refused at the end, and since indices only grow "below
+ * dim" is checked on the last alone (n <= dim and gaps below 2^15 keep
+ * the sum far from overflow). Same results and refusals as wide_ref
  * (tests/unit/fvec_test.c). */
 static ks_status decode_wide(const unsigned char *p, size_t len, uint32_t dim, ks_fvec *out,
                              size_t pos, uint64_t n, float scale, size_t *used)
